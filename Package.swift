@@ -1,0 +1,53 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "SwiftPool",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "SwiftPool", targets: ["SwiftPool"]),
+        .executable(name: "Mandelbrot", targets: ["Mandelbrot"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+    ],
+    targets: [
+        .systemLibrary(
+            name: "CMPI",
+            pkgConfig: "ompi-c",
+            providers: [.apt(["libopenmpi-dev"])]
+        ),
+        .target(
+            name: "SwiftPool",
+            dependencies: [
+                "CMPI",
+                .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Runnable examples: each is a SwiftPool program to start under mpirun.
+        .executableTarget(
+            name: "Mandelbrot",
+            dependencies: ["SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "mpirun-examples/Mandelbrot"
+        ),
+        .executableTarget(name: "MapExample", dependencies: ["SwiftPool"], path: "mpirun-examples/MapExample"),
+        .executableTarget(name: "SubmitExample", dependencies: ["SwiftPool"], path: "mpirun-examples/SubmitExample"),
+        .executableTarget(
+            name: "CallbackExample", dependencies: ["SwiftPool"], path: "mpirun-examples/CallbackExample"),
+
+        // The program the integration tests launch under mpirun, one scenario per run.
+        .executableTarget(
+            name: "PoolScenarios",
+            dependencies: ["SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/PoolScenarios"
+        ),
+        .testTarget(
+            name: "SwiftPoolTests",
+            dependencies: ["SwiftPool", "PoolScenarios", "Mandelbrot", "MapExample", "SubmitExample", "CallbackExample"]
+        ),
+    ]
+)

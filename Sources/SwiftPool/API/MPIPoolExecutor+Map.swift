@@ -1,0 +1,100 @@
+extension MPIPoolExecutor {
+    /// Applies `function` to every item on the workers and returns the results in input order
+    /// (`Executor.map(fn, iterable, timeout, chunksize)`).
+    ///
+    /// Items travel in chunks, one task per chunk, to amortise the cost of a message.
+    ///
+    /// - Parameters:
+    ///   - items: any sequence of arguments (an array, a range, ...); it is read once, up front.
+    ///   - chunkSize: items per task; by default chosen so every worker gets about four chunks.
+    ///   - timeout: how long the whole map may take, counted from the call.
+    /// - Throws: the error of the first failing item in input order (the rest of the map is
+    ///   cancelled), ``PoolError/Code/timedOut`` when `timeout` passes, or ``PoolError`` when the
+    ///   pool cannot take the work.
+    @available(*, noasync, message: "blocks the thread; async code gets the async overload")
+    public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
+        _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil
+    ) throws -> [F.Result] {
+        let deadline = Deadline(after: timeout)
+        let (chunks, count) = try submitChunks(function, items, chunkSize: chunkSize)
+        var results: [F.Result] = []
+        results.reserveCapacity(count)
+        do {
+            for chunk in chunks {
+                results += try chunk.result(timeout: deadline.remaining.map { .nanoseconds($0) })
+            }
+        } catch let error as PoolError where error.code == .timedOut {
+            for chunk in chunks { chunk.cancel() }
+            throw PoolError.timedOut("map", after: timeout ?? .zero)
+        } catch {
+            for chunk in chunks { chunk.cancel() }
+            throw error
+        }
+        return results
+    }
+
+    /// Applies `function` to every item on the workers and returns the results in input order,
+    /// suspending instead of blocking. See the blocking overload for the parameters.
+    public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
+        _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil
+    ) async throws -> [F.Result] {
+        let (chunks, count) = try submitChunks(function, items, chunkSize: chunkSize)
+        let collect = { @Sendable () async throws -> [F.Result] in
+            var results: [F.Result] = []
+            results.reserveCapacity(count)
+            for chunk in chunks { results += try await chunk.value }
+            return results
+        }
+        do {
+            guard let timeout else { return try await collect() }
+            return try await withThrowingTaskGroup(of: [F.Result]?.self) { group in
+                group.addTask { try await collect() }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let results = try await group.next()! else {
+                    throw PoolError.timedOut("map", after: timeout)
+                }
+                return results
+            }
+        } catch {
+            for chunk in chunks { chunk.cancel() }
+            throw error
+        }
+    }
+
+    /// Splits the items into chunk tasks and submits them in order.
+    private func submitChunks<F: RemoteFunction, S: Sequence<F.Argument>>(
+        _ function: F, _ items: S, chunkSize: Int?
+    ) throws -> (chunks: [Future<[F.Result]>], itemCount: Int) {
+        try checkAcceptsWork("map")
+        if let chunkSize, chunkSize < 1 {
+            throw PoolError(.invalidArgument, "chunkSize must be at least 1, not \(chunkSize)")
+        }
+        let name = try FunctionLookup.checkFindable(F.self)
+        let arguments = Array(items)
+        let size = chunkSize ?? Self.automaticChunkSize(itemCount: arguments.count, workers: maxWorkers)
+        var chunks: [Future<[F.Result]>] = []
+        chunks.reserveCapacity((arguments.count + size - 1) / size)
+        var start = 0
+        while start < arguments.count {
+            let end = min(start + size, arguments.count)
+            let chunk = Future<[F.Result]>(tracker: outstanding)
+            outstanding.taskSubmitted()
+            let slice = ArraySliceEncoding(slice: arguments[start..<end])
+            enqueue(function, named: name, shape: .chunk, argument: slice, completion: chunk)
+            chunks.append(chunk)
+            start = end
+        }
+        return (chunks, arguments.count)
+    }
+
+    /// About four chunks per worker, as `multiprocessing.Pool.map` chooses: enough to even out
+    /// uneven items, few enough that the cost of a message stays negligible.
+    static func automaticChunkSize(itemCount: Int, workers: Int) -> Int {
+        let chunks = max(workers, 1) * 4
+        return max(1, (itemCount + chunks - 1) / chunks)
+    }
+}

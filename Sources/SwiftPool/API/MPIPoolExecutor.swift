@@ -1,0 +1,190 @@
+import Synchronization
+
+/// A pool of MPI worker processes that run ``RemoteFunction``s: Python's
+/// `concurrent.futures.ProcessPoolExecutor` and `mpi4py.futures.MPIPoolExecutor`, for Swift.
+///
+/// Every process of the job runs the same program. Rank 0 runs the pool; every other rank serves
+/// tasks inside ``run(maxWorkers:initializer:_:)-(_,_,(MPIPoolExecutor)->T)`` (or the initializer)
+/// and never returns from it: it finalizes MPI and exits 0 once the program on rank 0 ends.
+///
+/// ```swift
+/// try MPIPoolExecutor.run { pool in
+///     let squares = try pool.map(Square(), 1...100)
+///     let future = try pool.submit(Square(), 7)
+///     print(try future.result())
+/// }   // waits for every submitted task, like leaving a `with` block
+/// ```
+///
+/// Several pools, one after another or at once, share the same workers. Started with a single
+/// process, a pool runs its tasks in-process with the same semantics: arguments and results are
+/// still encoded and decoded, so nothing is shared by accident.
+public final class MPIPoolExecutor: Sendable {
+    /// How many workers this pool's tasks run on (1 when running in-process).
+    public let maxWorkers: Int
+
+    let runtime: PoolRuntime
+    let id: UInt32
+    let status = PoolStatus()
+    let outstanding = OutstandingTasks()
+    private let isShutDown = Atomic<Bool>(false)
+
+    /// Opens a pool (`MPIPoolExecutor(max_workers, initializer)`).
+    ///
+    /// On a worker rank this call never returns: the process serves tasks until rank 0's
+    /// program ends, then exits 0.
+    ///
+    /// - Parameters:
+    ///   - maxWorkers: the most workers this pool uses; all of them when nil.
+    ///   - initializer: run once on each worker before this pool's first task there. If it throws,
+    ///     the pool is broken: every pending and later task fails with ``PoolError/Code/brokenPool``.
+    public convenience init(maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil) throws {
+        switch try PoolRuntime.start() {
+        case .worker: PoolRuntime.parkForever()
+        case .executor(let runtime): try self.init(runtime: runtime, maxWorkers: maxWorkers, initializer: initializer)
+        }
+    }
+
+    private init(runtime: PoolRuntime, maxWorkers: Int?, initializer: (any ArgumentlessRemoteFunction)?) throws {
+        if let maxWorkers, maxWorkers < 1 {
+            throw PoolError(.invalidArgument, "maxWorkers must be at least 1, not \(maxWorkers)")
+        }
+        self.runtime = runtime
+        self.id = runtime.makePoolID()
+        self.maxWorkers = min(maxWorkers ?? .max, runtime.executor.workerCount)
+        let initializerFrame = try initializer.map { try Self.initializeFrame($0, pool: id) }
+        runtime.executor.post(
+            .openPool(PoolPlan(id: id, workerLimit: self.maxWorkers, initializer: initializerFrame, status: status)))
+    }
+
+    /// Runs `body` with a new pool on rank 0 and shuts the pool down when `body` returns or throws,
+    /// waiting for every submitted task: Python's `with MPIPoolExecutor() as pool:`.
+    ///
+    /// Every process calls this. On worker ranks it never returns: they serve tasks until rank 0's
+    /// program ends, then exit 0. Code before it runs on every rank; `body` and what follows run on
+    /// rank 0 only.
+    public static func run<T>(
+        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil,
+        _ body: (MPIPoolExecutor) throws -> T
+    ) throws -> T {
+        let pool = try MPIPoolExecutor(maxWorkers: maxWorkers, initializer: initializer)
+        defer { pool.shutdown(wait: true) }
+        return try body(pool)
+    }
+
+    /// Runs an async `body` with a new pool on rank 0 and shuts the pool down when `body` returns or
+    /// throws, waiting for every submitted task. See ``run(maxWorkers:initializer:_:)-(_,_,(MPIPoolExecutor)->T)``.
+    public static func run<T>(
+        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil,
+        _ body: (MPIPoolExecutor) async throws -> T
+    ) async throws -> T {
+        guard case .executor(let runtime) = try PoolRuntime.start() else {
+            // A worker: suspend for good; the MPI thread exits the process when rank 0 is done.
+            await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
+            fatalError("unreachable: a worker's run never resumes")
+        }
+        let pool = try MPIPoolExecutor(runtime: runtime, maxWorkers: maxWorkers, initializer: initializer)
+        do {
+            let result = try await body(pool)
+            await pool.shutdown()
+            return result
+        } catch {
+            await pool.shutdown()
+            throw error
+        }
+    }
+
+    // MARK: Submitting
+
+    /// Schedules `function(argument)` on a worker (`Executor.submit(fn, arg)`).
+    ///
+    /// An argument that cannot be encoded fails only the returned future.
+    ///
+    /// - Throws: ``PoolError`` when the pool is shut down or broken, or when `F` cannot be found
+    ///   by name in another process (a `private` or function-local type).
+    public func submit<F: RemoteFunction>(_ function: F, _ argument: F.Argument) throws -> Future<F.Result> {
+        try checkAcceptsWork("submit a task")
+        let name = try FunctionLookup.checkFindable(F.self)
+        let future = Future<F.Result>(tracker: outstanding)
+        outstanding.taskSubmitted()
+        enqueue(function, named: name, shape: .single, argument: argument, completion: future)
+        return future
+    }
+
+    /// Schedules a function that takes no argument (all its inputs are stored properties).
+    public func submit<F: ArgumentlessRemoteFunction>(_ function: F) throws -> Future<F.Result> {
+        try submit(function, NoArgument())
+    }
+
+    /// Encodes a task and posts it to the executor loop, or fails `completion` if it cannot be
+    /// encoded or is too large for one message.
+    func enqueue<F: RemoteFunction, A: Encodable, C: TaskCompletion>(
+        _ function: F, named name: String, shape: TaskShape, argument: A, completion: C
+    ) {
+        let taskID = runtime.makeTaskID()
+        let frame = WireBuffer()
+        FrameHeader(kind: .task, id: taskID).write(into: frame)
+        TaskFrame.write(pool: id, shape: shape, functionTypeName: name, into: frame)
+        do {
+            try WireEncoder.encode(function, into: frame)
+        } catch {
+            return completion.fail(encodingFailed("the function value \(String(reflecting: F.self))", error))
+        }
+        do {
+            try WireEncoder.encode(argument, into: frame)
+        } catch {
+            return completion.fail(encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error))
+        }
+        guard frame.count <= Int(Int32.max) else {
+            return completion.fail(.payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: frame.count))
+        }
+        runtime.executor.post(.submit([QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)]))
+    }
+
+    private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws -> WireBuffer {
+        let name = try FunctionLookup.checkFindable(type(of: initializer))
+        let frame = WireBuffer()
+        FrameHeader(kind: .initialize, id: UInt64(pool)).write(into: frame)
+        TaskFrame.write(pool: pool, shape: .single, functionTypeName: name, into: frame)
+        do {
+            try WireEncoder.encode(initializer, into: frame)
+            try WireEncoder.encode(NoArgument(), into: frame)
+        } catch {
+            throw encodingFailed("the initializer \(String(reflecting: type(of: initializer)))", error)
+        }
+        return frame
+    }
+
+    func checkAcceptsWork(_ action: String) throws {
+        if isShutDown.load(ordering: .acquiring) { throw PoolError.shutDown(action) }
+        if let broken = status.broken { throw broken }
+    }
+
+    // MARK: Shutting down
+
+    /// Stops the pool taking work and, by default, waits for every submitted task and its done
+    /// callbacks (`Executor.shutdown(wait, cancel_futures)`). Calling it again is harmless.
+    ///
+    /// - Parameters:
+    ///   - wait: whether to block until every submitted task is done.
+    ///   - cancelFutures: whether to cancel the tasks that have not started; their futures end
+    ///     cancelled and anyone waiting on them is woken.
+    @available(*, noasync, message: "blocks the thread; use `await pool.shutdown()` in async code")
+    public func shutdown(wait: Bool = true, cancelFutures: Bool = false) {
+        beginShutdown(cancelFutures: cancelFutures)
+        if wait { outstanding.waitUntilDrained() }
+    }
+
+    /// Stops the pool taking work and waits, without blocking a thread, for every submitted task
+    /// and its done callbacks.
+    public func shutdown(cancelFutures: Bool = false) async {
+        beginShutdown(cancelFutures: cancelFutures)
+        await outstanding.drained()
+    }
+
+    private func beginShutdown(cancelFutures: Bool) {
+        if cancelFutures { runtime.executor.post(.cancelQueued(pool: id)) }
+        if !isShutDown.exchange(true, ordering: .acquiringAndReleasing) {
+            runtime.executor.post(.closePool(id))
+        }
+    }
+}

@@ -1,0 +1,74 @@
+/// A failure of the pool itself rather than of a task: the pool was shut down, a wait timed out,
+/// a value could not cross the process boundary, and so on.
+///
+/// Mirrors the exceptions of `concurrent.futures` (`CancelledError`, `TimeoutError`,
+/// `BrokenExecutor`, the `RuntimeError` of a submit after shutdown). Its ``description`` says
+/// what happened and what to do about it. ``Code`` is a struct, so new codes can be added without
+/// breaking `switch` statements in user code.
+public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hashable {
+    /// What kind of failure this is.
+    public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        public var rawValue: String
+        public init(rawValue: String) { self.rawValue = rawValue }
+        public var description: String { rawValue }
+
+        /// The pool was shut down before the task could be submitted or run.
+        public static let shutDown = Code(rawValue: "shut down")
+        /// A wait ran past its timeout; the task itself may still finish.
+        public static let timedOut = Code(rawValue: "timed out")
+        /// The future was cancelled before it ran.
+        public static let cancelled = Code(rawValue: "cancelled")
+        /// The function's type cannot be found by name in another process.
+        public static let unknownFunctionType = Code(rawValue: "unknown function type")
+        /// A function, argument or result could not be encoded.
+        public static let encodingFailed = Code(rawValue: "encoding failed")
+        /// A function, argument or result could not be decoded.
+        public static let decodingFailed = Code(rawValue: "decoding failed")
+        /// An encoded task or result is larger than one MPI message can carry.
+        public static let payloadTooLarge = Code(rawValue: "payload too large")
+        /// The pool can no longer run tasks (for example, its initializer failed).
+        public static let brokenPool = Code(rawValue: "broken pool")
+        /// The processes of the job do not run the same executable.
+        public static let differentBuilds = Code(rawValue: "different builds")
+        /// An argument to a pool call is out of range.
+        public static let invalidArgument = Code(rawValue: "invalid argument")
+        /// An MPI routine failed.
+        public static let mpiFailure = Code(rawValue: "MPI failure")
+        /// A process sent a message this build does not understand.
+        public static let protocolViolation = Code(rawValue: "protocol violation")
+    }
+
+    /// What kind of failure this is.
+    public var code: Code
+    /// What happened and what to do about it.
+    public var message: String
+
+    /// Makes an error of the given kind with a message that says what happened and what to do.
+    public init(_ code: Code, _ message: String) {
+        self.code = code
+        self.message = message
+    }
+
+    public var description: String { "SwiftPool: \(code): \(message)" }
+}
+
+extension PoolError {
+    static func shutDown(_ action: String) -> PoolError {
+        PoolError(.shutDown, "cannot \(action) after the pool has been shut down; create a new pool")
+    }
+
+    static var cancelled: PoolError {
+        PoolError(.cancelled, "the future was cancelled before it ran")
+    }
+
+    static func timedOut(_ what: String, after timeout: Duration) -> PoolError {
+        PoolError(.timedOut, "\(what) did not finish within \(timeout); the task keeps running, wait again or raise the timeout")
+    }
+
+    static func payloadTooLarge(_ what: String, bytes: Int) -> PoolError {
+        PoolError(
+            .payloadTooLarge,
+            "\(what) encodes to \(bytes) bytes, more than the \(Int32.max) bytes one MPI message can carry; "
+                + "split the work into smaller pieces")
+    }
+}

@@ -1,0 +1,46 @@
+/// A function a worker process can run: a top-level `Codable` type called like a function.
+///
+/// This is what Python's pickled top-level function is to `ProcessPoolExecutor`. The type is its
+/// identity: a worker finds it by its mangled name in its own copy of the executable, so nothing
+/// needs registering, but the type must be visible by name (not `private`, not local to a
+/// function). Its stored properties travel with every call, like the bound arguments of
+/// `functools.partial`; closures never travel, so no state is shared by accident.
+///
+/// ```swift
+/// struct Scale: RemoteFunction {
+///     var factor: Double
+///     func callAsFunction(_ x: Double) -> Double { x * factor }
+/// }
+/// let scaled = try pool.map(Scale(factor: 2), [1.0, 2.0, 3.0])   // [2.0, 4.0, 6.0]
+/// ```
+///
+/// A synchronous, non-throwing `callAsFunction` satisfies the requirement.
+public protocol RemoteFunction: Codable, Sendable {
+    /// What one call takes.
+    associatedtype Argument: Codable & Sendable
+    /// What one call returns.
+    associatedtype Result: Codable & Sendable
+
+    /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
+    func callAsFunction(_ argument: Argument) async throws -> Result
+}
+
+/// A remote function whose inputs are all stored properties, submitted without an argument:
+/// `pool.submit(ReadHostname())`.
+public protocol ArgumentlessRemoteFunction: RemoteFunction where Argument == NoArgument {
+    /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
+    func callAsFunction() async throws -> Result
+}
+
+extension ArgumentlessRemoteFunction {
+    /// Calls ``callAsFunction()``; the argument carries nothing.
+    public func callAsFunction(_ argument: NoArgument) async throws -> Result {
+        try await callAsFunction()
+    }
+}
+
+/// The argument of an ``ArgumentlessRemoteFunction``: carries nothing.
+public struct NoArgument: Codable, Sendable, Hashable {
+    /// The one value of this type.
+    public init() {}
+}

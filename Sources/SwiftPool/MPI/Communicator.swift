@@ -1,0 +1,115 @@
+internal import CMPI
+
+/// An MPI communicator handle (MPI 4.0 §7).
+///
+/// `@unchecked Sendable` because a handle is an opaque pointer that only the MPI-owning thread
+/// ever passes to MPI; other threads may hold it but never call MPI with it.
+struct Communicator: @unchecked Sendable {
+    let raw: MPI_Comm
+
+    /// `MPI_COMM_WORLD`.
+    static var world: Communicator { Communicator(raw: cmpi_comm_world()) }
+
+    /// `MPI_Comm_rank`.
+    func rank() throws(MPIError) -> Int {
+        var value: Int32 = 0
+        try mpiCall("MPI_Comm_rank") { MPI_Comm_rank(raw, &value) }
+        return Int(value)
+    }
+
+    /// `MPI_Comm_size`.
+    func size() throws(MPIError) -> Int {
+        var value: Int32 = 0
+        try mpiCall("MPI_Comm_size") { MPI_Comm_size(raw, &value) }
+        return Int(value)
+    }
+
+    /// `MPI_Comm_dup` followed by `MPI_Comm_set_errhandler(MPI_ERRORS_RETURN)`: a private
+    /// communicator whose traffic cannot match the program's own messages, and whose failures
+    /// come back as return codes instead of aborting the job.
+    func duplicate() throws(MPIError) -> Communicator {
+        var copy: MPI_Comm? = nil
+        try mpiCall("MPI_Comm_dup") { MPI_Comm_dup(raw, &copy) }
+        let result = Communicator(raw: copy!)
+        try mpiCall("MPI_Comm_set_errhandler") { MPI_Comm_set_errhandler(result.raw, cmpi_errors_return()) }
+        return result
+    }
+
+    /// `MPI_Comm_free`.
+    func free() throws(MPIError) {
+        var handle: MPI_Comm? = raw
+        try mpiCall("MPI_Comm_free") { MPI_Comm_free(&handle) }
+    }
+
+    /// `MPI_Isend` of a whole buffer as bytes. The returned send keeps the buffer alive until MPI
+    /// is done with it.
+    func startSend(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) -> PendingSend {
+        guard buffer.count <= Int(Int32.max) else {
+            throw MPIError(routine: "MPI_Isend", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
+        }
+        var request: MPI_Request? = nil
+        try mpiCall("MPI_Isend") {
+            MPI_Isend(buffer.base, Int32(buffer.count), cmpi_byte(), Int32(destination), tag, raw, &request)
+        }
+        return PendingSend(request: request!, buffer: buffer)
+    }
+
+    /// `MPI_Send` of a whole buffer as bytes: returns once the buffer may be reused.
+    func send(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) {
+        guard buffer.count <= Int(Int32.max) else {
+            throw MPIError(routine: "MPI_Send", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
+        }
+        try mpiCall("MPI_Send") {
+            MPI_Send(buffer.base, Int32(buffer.count), cmpi_byte(), Int32(destination), tag, raw)
+        }
+    }
+
+    /// `MPI_Improbe` then, when a message is there, `MPI_Get_count` and `MPI_Mrecv` into a buffer of
+    /// exactly its size. Returns `nil` at once when nothing has arrived.
+    func receiveIfArrived(from source: Int? = nil) throws(MPIError) -> ReceivedMessage? {
+        var flag: Int32 = 0
+        var message: MPI_Message? = nil
+        var status = MPI_Status()
+        let sourceRank = source.map(Int32.init) ?? MPI_ANY_SOURCE
+        try mpiCall("MPI_Improbe") { MPI_Improbe(sourceRank, MPI_ANY_TAG, raw, &flag, &message, &status) }
+        guard flag != 0 else { return nil }
+        var count: Int32 = 0
+        try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
+        let buffer = WireBuffer(uninitializedCount: Int(count))
+        try mpiCall("MPI_Mrecv") { MPI_Mrecv(buffer.base, count, cmpi_byte(), &message, cmpi_status_ignore()) }
+        return ReceivedMessage(source: Int(status.MPI_SOURCE), tag: status.MPI_TAG, bytes: buffer)
+    }
+
+    /// `MPI_Gather` of one fixed-size byte record from every rank to `root`, concatenated in rank
+    /// order on the root; other ranks get an empty array.
+    func gather(_ record: [UInt8], root: Int) throws(MPIError) -> [UInt8] {
+        let ranks = try size()
+        let isRoot = try rank() == root
+        var all = [UInt8](repeating: 0, count: isRoot ? record.count * ranks : 0)
+        try mpiCall("MPI_Gather") {
+            record.withUnsafeBytes { send in
+                all.withUnsafeMutableBytes { receive in
+                    MPI_Gather(
+                        send.baseAddress, Int32(record.count), cmpi_byte(),
+                        receive.baseAddress, Int32(record.count), cmpi_byte(), Int32(root), raw)
+                }
+            }
+        }
+        return all
+    }
+
+    /// `MPI_Bcast` of a fixed-size byte record from `root`.
+    func broadcast(_ record: inout [UInt8], root: Int) throws(MPIError) {
+        let count = Int32(record.count)
+        try mpiCall("MPI_Bcast") {
+            record.withUnsafeMutableBytes { MPI_Bcast($0.baseAddress, count, cmpi_byte(), Int32(root), raw) }
+        }
+    }
+}
+
+/// A message taken off a communicator: who sent it, its tag and its bytes.
+struct ReceivedMessage: Sendable {
+    var source: Int
+    var tag: Int32
+    var bytes: WireBuffer
+}

@@ -1,0 +1,274 @@
+import DequeModule
+import Synchronization
+
+/// Rank 0's scheduler, run on the thread that owns MPI: it takes commands from user threads,
+/// hands queued tasks to workers with a free slot, and settles each task's completion from the
+/// worker's reply. With no workers (a single-process job) it runs each task itself, in-process,
+/// through the same encode → run → decode path.
+final class ExecutorLoop: @unchecked Sendable {
+    // Touched by any thread: the inbox and the wake-up. Everything below them is the MPI
+    // thread's alone, which is why the class is `@unchecked Sendable`.
+    private let inbox = Mutex<[ExecutorCommand]>([])
+    private let wakeup = Wakeup()
+
+    private let transport: Transport
+    private var workers: [WorkerSlots]
+    private var pools: [UInt32: PoolQueue] = [:]
+    private var poolOrder: [UInt32] = []
+    private var inFlight: [UInt64: InFlightTask] = [:]
+    private var sends: [PendingSend] = []
+    private var finishing = false
+
+    /// How the loop reaches its workers.
+    enum Transport {
+        /// Worker ranks 1... of a communicator on which this process is rank 0.
+        case mpi(Communicator, workerCount: Int)
+        /// No other processes: run tasks here.
+        case local(TaskRunner)
+    }
+
+    /// How many tasks one worker holds at once: the one it runs and the next, so it never waits
+    /// for a round trip between tasks.
+    private let slotsPerWorker: Int
+
+    init(transport: Transport) {
+        self.transport = transport
+        switch transport {
+        case .mpi(_, let workerCount):
+            workers = (1...max(workerCount, 1)).map { WorkerSlots(rank: $0) }
+            slotsPerWorker = 2
+        case .local:
+            workers = [WorkerSlots(rank: 0)]
+            slotsPerWorker = 1
+        }
+    }
+
+    /// The number of workers tasks can run on (1 in-process).
+    var workerCount: Int { workers.count }
+
+    // MARK: Any thread
+
+    func post(_ command: ExecutorCommand) {
+        inbox.withLock { $0.append(command) }
+        wakeup.signal()
+    }
+
+    // MARK: MPI thread
+
+    /// Runs until a `finish` command has been handled and all work is done.
+    func run() {
+        var backoff = IdleBackoff.standard()
+        while true {
+            var progressed = takeCommands()
+            do {
+                if try receiveReplies() { progressed = true }
+                if try dispatch() { progressed = true }
+                try completeSends()
+            } catch {
+                failEverything(asPoolError(error))
+                progressed = true
+            }
+            if finishing && inFlight.isEmpty && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
+            if progressed {
+                backoff.noteActivity()
+            } else if inFlight.isEmpty && sends.isEmpty {
+                // Nothing can arrive from a worker: sleep until a user thread posts.
+                wakeup.sleep(timeoutNanos: nil) { hasCommands }
+                backoff.noteActivity()
+            } else {
+                backoff.idle { nanos in wakeup.sleep(timeoutNanos: nanos) { hasCommands } }
+            }
+        }
+        stopWorkers()
+    }
+
+    private var hasCommands: Bool { inbox.withLock { !$0.isEmpty } }
+
+    private func takeCommands() -> Bool {
+        let commands = inbox.withLock { inbox -> [ExecutorCommand] in
+            let taken = inbox
+            inbox.removeAll(keepingCapacity: true)
+            return taken
+        }
+        for command in commands {
+            switch command {
+            case .openPool(let plan):
+                pools[plan.id] = PoolQueue(plan: plan, workerLimit: min(plan.workerLimit, workers.count))
+                poolOrder.append(plan.id)
+            case .submit(let tasks):
+                for task in tasks {
+                    guard let pool = pools[task.pool] else {
+                        task.completion.fail(.shutDown("run a task"))
+                        continue
+                    }
+                    if let broken = pool.broken { task.completion.fail(broken) } else { pool.queue.append(task) }
+                }
+            case .cancelQueued(let id):
+                if let pool = pools[id] {
+                    while let task = pool.queue.popFirst() {
+                        if task.completion.markRunning() { task.completion.fail(.cancelled) }
+                    }
+                }
+            case .closePool(let id):
+                pools[id]?.isClosing = true
+            case .finish:
+                finishing = true
+            }
+        }
+        return !commands.isEmpty
+    }
+
+    /// Hands queued tasks to workers with a free slot, visiting pools in turn.
+    private func dispatch() throws -> Bool {
+        var progressed = false
+        for id in poolOrder {
+            guard let pool = pools[id] else { continue }
+            while let task = pool.queue.first {
+                guard let worker = freeWorker(below: pool.workerLimit) else { break }
+                pool.queue.removeFirst()
+                progressed = true
+                guard task.completion.markRunning() else { continue }
+                if let initializer = pool.plan.initializer, workers[worker].initializedPools.insert(id).inserted {
+                    try send(initializer, to: worker)
+                }
+                inFlight[task.id] = InFlightTask(completion: task.completion, worker: worker, pool: id)
+                workers[worker].busy += 1
+                try send(task.frame, to: worker)
+            }
+        }
+        // Forget closed pools that have nothing left to hand out.
+        let finished = poolOrder.filter { pools[$0].map { $0.isClosing && $0.queue.isEmpty } ?? true }
+        if !finished.isEmpty {
+            for id in finished { pools[id] = nil }
+            poolOrder.removeAll { pools[$0] == nil }
+        }
+        return progressed
+    }
+
+    /// The least busy worker among the first `limit` with a free slot.
+    private func freeWorker(below limit: Int) -> Int? {
+        var best: Int?
+        for index in 0..<limit where workers[index].busy < slotsPerWorker {
+            if workers[index].busy == 0 { return index }
+            if best == nil { best = index }
+        }
+        return best
+    }
+
+    private func send(_ frame: WireBuffer, to worker: Int) throws {
+        switch transport {
+        case .mpi(let communicator, _):
+            let pending = try communicator.startSend(frame, to: workers[worker].rank, tag: 0)
+            if try !pending.isComplete() { sends.append(pending) }
+        case .local(let runner):
+            let header = try FrameHeader.read(from: frame.bytes)
+            if let reply = runner.handle(frame, header: header) {
+                try handleReply(reply, from: worker)
+            }
+        }
+    }
+
+    private func completeSends() throws {
+        guard !sends.isEmpty else { return }
+        var index = 0
+        while index < sends.count {
+            if try sends[index].isComplete() { sends.swapAt(index, sends.count - 1); sends.removeLast() } else { index += 1 }
+        }
+    }
+
+    private func receiveReplies() throws -> Bool {
+        guard case .mpi(let communicator, _) = transport else { return false }
+        var progressed = false
+        while let message = try communicator.receiveIfArrived() {
+            try handleReply(message.bytes, from: message.source - 1)
+            progressed = true
+        }
+        return progressed
+    }
+
+    private func handleReply(_ frame: WireBuffer, from worker: Int) throws {
+        let header = try FrameHeader.read(from: frame.bytes)
+        switch header.kind {
+        case .result, .failure:
+            guard let task = inFlight.removeValue(forKey: header.id) else {
+                throw PoolError(.protocolViolation, "rank \(workers[worker].rank) replied to unknown task \(header.id)")
+            }
+            workers[task.worker].busy -= 1
+            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[FrameHeader.size...])
+            if header.kind == .result {
+                task.completion.complete(with: .result(payload))
+            } else {
+                do {
+                    task.completion.complete(with: .failure(try WireDecoder.decode(TaskFailure.self, from: payload)))
+                } catch {
+                    task.completion.fail(decodingFailed("a task failure sent by rank \(workers[worker].rank)", error))
+                }
+            }
+        case .initializerFailure:
+            let pool = UInt32(truncatingIfNeeded: header.id)
+            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[FrameHeader.size...])
+            let cause = (try? WireDecoder.decode(TaskFailure.self, from: payload))?.error
+            breakPool(
+                pool,
+                PoolError(
+                    .brokenPool,
+                    "the pool's initializer failed on rank \(workers[worker].rank): \(cause.map { "\($0)" } ?? "unknown error"); "
+                        + "no task of this pool can run; fix the initializer and create a new pool"))
+        default:
+            throw PoolError(.protocolViolation, "rank \(workers[worker].rank) sent a \(header.kind) frame to the executor")
+        }
+    }
+
+    /// Fails every unfinished task of a pool, and every later one, with `error`.
+    private func breakPool(_ id: UInt32, _ error: PoolError) {
+        guard let pool = pools[id], pool.broken == nil else { return }
+        pool.broken = error
+        pool.plan.status.markBroken(error)
+        while let task = pool.queue.popFirst() { task.completion.fail(error) }
+        for task in inFlight.values where task.pool == id { task.completion.fail(error) }
+    }
+
+    /// An MPI failure leaves the loop unable to trust any task: fail them all.
+    private func failEverything(_ error: PoolError) {
+        for id in poolOrder { breakPool(id, error) }
+        for task in inFlight.values { task.completion.fail(error) }
+    }
+
+    private func stopWorkers() {
+        guard case .mpi(let communicator, _) = transport else { return }
+        for send in sends { try? send.wait() }
+        sends.removeAll()
+        let stop = WireBuffer()
+        FrameHeader(kind: .stop, id: 0).write(into: stop)
+        for worker in workers { try? communicator.send(stop, to: worker.rank, tag: 0) }
+    }
+}
+
+/// A worker as the executor sees it.
+struct WorkerSlots {
+    var rank: Int
+    /// Tasks handed to it and not yet answered.
+    var busy = 0
+    var initializedPools: Set<UInt32> = []
+}
+
+/// A task a worker holds: whom to tell, and which worker owns it.
+struct InFlightTask {
+    var completion: any TaskCompletion
+    var worker: Int
+    var pool: UInt32
+}
+
+/// One pool's queue of tasks waiting for a worker.
+final class PoolQueue {
+    let plan: PoolPlan
+    let workerLimit: Int
+    var queue = Deque<QueuedTask>()
+    var broken: PoolError?
+    var isClosing = false
+
+    init(plan: PoolPlan, workerLimit: Int) {
+        self.plan = plan
+        self.workerLimit = workerLimit
+    }
+}

@@ -1,0 +1,34 @@
+/// What a worker sent back for a task.
+enum TaskReply {
+    /// The encoded result (the frame after its header).
+    case result(UnsafeRawBufferPointer)
+    case failure(TaskFailure)
+}
+
+/// The receiving end of a task on rank 0: the executor loop tells it when the task starts and
+/// how it ended. A ``Future`` is one; so is each chunk of a `map`.
+protocol TaskCompletion: AnyObject, Sendable {
+    /// Moves the task to running; false when it was cancelled while queued, so it must not run.
+    func markRunning() -> Bool
+    /// Settles the task with what the worker sent.
+    func complete(with reply: TaskReply)
+    /// Settles the task with a pool-level failure.
+    func fail(_ error: PoolError)
+}
+
+extension Future: TaskCompletion where Value: Decodable {
+    func complete(with reply: TaskReply) {
+        switch reply {
+        case .result(let payload):
+            do {
+                resolve(.success(try WireDecoder.decode(Value.self, from: payload)))
+            } catch {
+                resolve(.failure(decodingFailed("the result (\(Value.self))", error)))
+            }
+        case .failure(let failure):
+            resolve(.failure(failure.error))
+        }
+    }
+
+    func fail(_ error: PoolError) { resolve(.failure(error)) }
+}

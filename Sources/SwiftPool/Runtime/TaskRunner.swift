@@ -1,0 +1,181 @@
+/// Runs task and initialize frames where the work happens (a worker, or rank 0 when the pool
+/// runs in-process) and builds the reply frame: decode the function and argument, call, encode.
+///
+/// Everything that can go wrong comes back as a failure frame for that one task; nothing here
+/// stops the process that serves.
+final class TaskRunner {
+    let rank: Int
+    let host: String
+    private let executor = InlineTaskExecutor()
+    /// Pools whose initializer has run here: nil when it succeeded, the failure when it threw.
+    private var initializedPools: [UInt32: TaskFailure?] = [:]
+
+    init(rank: Int, host: String) {
+        self.rank = rank
+        self.host = host
+    }
+
+    /// Handles one frame addressed to a worker; returns the reply to send, if any.
+    func handle(_ frame: WireBuffer, header: FrameHeader) -> WireBuffer? {
+        do {
+            let task = try TaskFrame.read(from: frame.bytes)
+            switch header.kind {
+            case .initialize:
+                let failure = initialize(task)
+                initializedPools[task.pool] = .some(failure)
+                guard let failure else { return nil }
+                return reply(.initializerFailure, id: header.id, failure: failure)
+            case .task:
+                if case .some(.some(let failure)) = initializedPools[task.pool] {
+                    return reply(.failure, id: header.id, failure: .pool(brokenByInitializer(failure)))
+                }
+                return run(task, id: header.id)
+            default:
+                throw PoolError(.protocolViolation, "a worker cannot handle a \(header.kind) frame")
+            }
+        } catch {
+            return reply(.failure, id: header.id, failure: .pool(asPoolError(error)))
+        }
+    }
+
+    private func brokenByInitializer(_ failure: TaskFailure) -> PoolError {
+        PoolError(.brokenPool, "the pool's initializer failed on rank \(rank) (\(host)): \(failure.error)")
+    }
+
+    private func initialize(_ task: TaskFrame) -> TaskFailure? {
+        guard let type = FunctionLookup.type(named: task.functionTypeName) else {
+            return .pool(unknownType(task.functionTypeName))
+        }
+        switch call(type, task, id: 0) {
+        case .success: return nil
+        case .failure(let failure): return failure
+        }
+    }
+
+    private func run(_ task: TaskFrame, id: UInt64) -> WireBuffer {
+        guard let type = FunctionLookup.type(named: task.functionTypeName) else {
+            return reply(.failure, id: id, failure: .pool(unknownType(task.functionTypeName)))
+        }
+        switch call(type, task, id: id) {
+        case .success(let frame): return frame
+        case .failure(let failure): return reply(.failure, id: id, failure: failure)
+        }
+    }
+
+    private func unknownType(_ name: String) -> PoolError {
+        PoolError(
+            .unknownFunctionType,
+            "rank \(rank) (\(host)) cannot find the function type named \(name); every rank must run the same executable")
+    }
+
+    /// Decodes the function and argument as `F`, calls it, and encodes the result into a result
+    /// frame.
+    private func call<F: RemoteFunction>(_ type: F.Type, _ task: TaskFrame, id: UInt64) -> Swift.Result<
+        WireBuffer, TaskFailure
+    > {
+        let functionName = String(reflecting: F.self)
+        let reader = ValueReader(bytes: task.body)
+        let function: F
+        do {
+            function = try reader.readValue(F.self)
+        } catch {
+            return .failure(.pool(decodingFailed("the function value of \(functionName)", error)))
+        }
+        let rank = rank
+        let host = host
+        let remote = { @Sendable (error: any Error) in
+            TaskFailure.remote(
+                RemoteError(
+                    function: functionName, rank: rank, host: host,
+                    errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error)))
+        }
+        let frame = WireBuffer()
+        FrameHeader(kind: .result, id: id).write(into: frame)
+        switch task.shape {
+        case .single:
+            let argument: F.Argument
+            do {
+                argument = try reader.readValue(F.Argument.self)
+            } catch {
+                return .failure(.pool(decodingFailed("the argument of \(functionName) (\(F.Argument.self))", error)))
+            }
+            let outcome = executor.run { () async -> Swift.Result<F.Result, TaskFailure> in
+                do { return .success(try await function(argument)) } catch { return .failure(remote(error)) }
+            }
+            switch outcome {
+            case .success(let result):
+                do { try WireEncoder.encode(result, into: frame) } catch {
+                    return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Result.self))", error)))
+                }
+            case .failure(let failure): return .failure(failure)
+            }
+        case .chunk:
+            let arguments: [F.Argument]
+            do {
+                arguments = try reader.readValue([F.Argument].self)
+            } catch {
+                return .failure(.pool(decodingFailed("the arguments of \(functionName) ([\(F.Argument.self)])", error)))
+            }
+            let outcome = executor.run { () async -> Swift.Result<[F.Result], TaskFailure> in
+                var results: [F.Result] = []
+                results.reserveCapacity(arguments.count)
+                for argument in arguments {
+                    do { results.append(try await function(argument)) } catch { return .failure(remote(error)) }
+                }
+                return .success(results)
+            }
+            switch outcome {
+            case .success(let results):
+                do { try WireEncoder.encode(results, into: frame) } catch {
+                    return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Result.self)])", error)))
+                }
+            case .failure(let failure): return .failure(failure)
+            }
+        }
+        guard frame.count <= Int(Int32.max) else {
+            return .failure(.pool(.payloadTooLarge("the result of \(functionName)", bytes: frame.count)))
+        }
+        return .success(frame)
+    }
+
+    private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> WireBuffer {
+        let frame = WireBuffer()
+        FrameHeader(kind: kind, id: id).write(into: frame)
+        do {
+            try WireEncoder.encode(failure, into: frame)
+        } catch {
+            // TaskFailure holds only strings and integers; this cannot fail, but a reply must go out.
+            fatalError("SwiftPool could not encode a task failure: \(error)")
+        }
+        return frame
+    }
+}
+
+func decodingFailed(_ what: String, _ error: any Error) -> PoolError {
+    PoolError(.decodingFailed, "\(what) could not be decoded: \(describeCodingError(error))")
+}
+
+func encodingFailed(_ what: String, _ error: any Error) -> PoolError {
+    PoolError(.encodingFailed, "\(what) could not be encoded: \(describeCodingError(error))")
+}
+
+/// A one-line account of a coding error, without the nested dumps of the default description.
+func describeCodingError(_ error: any Error) -> String {
+    switch error {
+    case DecodingError.dataCorrupted(let context): context.debugDescription
+    case DecodingError.keyNotFound(let key, let context): "\(context.debugDescription) (key \(key.stringValue))"
+    case DecodingError.typeMismatch(_, let context): context.debugDescription
+    case DecodingError.valueNotFound(_, let context): context.debugDescription
+    case EncodingError.invalidValue(_, let context): context.debugDescription
+    default: String(describing: error)
+    }
+}
+
+/// Any error as a pool error, keeping pool errors as they are.
+func asPoolError(_ error: any Error) -> PoolError {
+    switch error {
+    case let error as PoolError: error
+    case let error as MPIError: PoolError(.mpiFailure, error.description)
+    default: PoolError(.protocolViolation, String(describing: error))
+    }
+}

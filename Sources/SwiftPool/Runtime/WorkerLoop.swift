@@ -1,0 +1,22 @@
+/// A worker rank's life, on its MPI thread: take frames from rank 0, run them, reply, until a
+/// stop frame comes. One task runs at a time; the executor may queue the next one here meanwhile.
+struct WorkerLoop {
+    let communicator: Communicator
+    let runner: TaskRunner
+
+    func run() throws {
+        var backoff = IdleBackoff.standard()
+        while true {
+            guard let message = try communicator.receiveIfArrived(from: 0) else {
+                backoff.idle(sleep: sleepNanos)
+                continue
+            }
+            let header = try FrameHeader.read(from: message.bytes.bytes)
+            if header.kind == .stop { return }
+            if let reply = runner.handle(message.bytes, header: header) {
+                try communicator.send(reply, to: 0, tag: 0)
+            }
+            backoff.noteActivity()
+        }
+    }
+}

@@ -1,0 +1,81 @@
+/// What a frame asks for or reports. One frame travels as one MPI message.
+enum FrameKind: UInt8 {
+    /// Executor → worker: run a function on one argument, or on each argument of a chunk.
+    case task = 1
+    /// Executor → worker: run a pool's initializer before that pool's first task here.
+    case initialize
+    /// Executor → worker: no more work; finalize MPI and exit.
+    case stop
+    /// Worker → executor: a task's encoded result.
+    case result
+    /// Worker → executor: a task failed; the payload is an encoded ``TaskFailure``.
+    case failure
+    /// Worker → executor: a pool's initializer failed here; the payload is an encoded ``TaskFailure``.
+    case initializerFailure
+}
+
+/// How a task frame's argument is laid out.
+enum TaskShape: UInt8 {
+    /// One argument; the result is one value.
+    case single = 0
+    /// An array of arguments; the result is the array of their results, in order.
+    case chunk = 1
+}
+
+/// The fixed header every frame starts with: kind, then the task or pool it concerns.
+///
+/// Layout: kind (1 byte), id (8 bytes). Task frames follow with the pool (4 bytes), the shape
+/// (1 byte), the function's mangled type name (LEB128 length and UTF-8), then the encoded function
+/// value and the encoded argument. Result and failure frames follow with the encoded payload.
+struct FrameHeader {
+    static let size = 9
+
+    var kind: FrameKind
+    /// A task id for task, result and failure frames; a pool id for initialize and
+    /// initializer-failure frames.
+    var id: UInt64
+
+    func write(into buffer: WireBuffer) {
+        buffer.append(kind.rawValue)
+        buffer.append(id)
+    }
+
+    static func read(from bytes: UnsafeRawBufferPointer) throws -> FrameHeader {
+        guard bytes.count >= size, let kind = FrameKind(rawValue: bytes[0]) else {
+            throw PoolError(.protocolViolation, "received a malformed frame of \(bytes.count) bytes")
+        }
+        return FrameHeader(kind: kind, id: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+    }
+}
+
+/// The body of a task or initialize frame, as the worker reads it.
+struct TaskFrame {
+    var pool: UInt32
+    var shape: TaskShape
+    var functionTypeName: String
+    /// The encoded function value followed by the encoded argument.
+    var body: UnsafeRawBufferPointer
+
+    static func write(
+        pool: UInt32, shape: TaskShape, functionTypeName: String, into buffer: WireBuffer
+    ) {
+        buffer.append(pool)
+        buffer.append(shape.rawValue)
+        ValueWriter(buffer: buffer).writeUTF8(functionTypeName)
+    }
+
+    static func read(from bytes: UnsafeRawBufferPointer) throws -> TaskFrame {
+        let reader = ValueReader(bytes: bytes)
+        reader.cursor = FrameHeader.size
+        let pool = try reader.readFixed(UInt32.self)
+        try reader.need(1)
+        guard let shape = TaskShape(rawValue: reader.bytes[reader.cursor]) else {
+            throw PoolError(.protocolViolation, "unknown task shape \(reader.bytes[reader.cursor])")
+        }
+        reader.cursor += 1
+        let name = try reader.readUTF8()
+        return TaskFrame(
+            pool: pool, shape: shape, functionTypeName: name,
+            body: UnsafeRawBufferPointer(rebasing: bytes[reader.cursor...]))
+    }
+}

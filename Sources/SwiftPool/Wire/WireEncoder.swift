@@ -1,0 +1,341 @@
+#if canImport(FoundationEssentials)
+import FoundationEssentials
+#else
+import Foundation
+#endif
+
+/// SwiftPool's binary `Codable` encoder: compact, tagged (see ``WireTag``), with raw-byte fast
+/// paths for `String`, `Data` and arrays of plain numbers.
+///
+/// It writes one stream in call order, like every streaming binary coder: a type may not write
+/// to two sibling containers alternately (synthesized `Codable` never does).
+enum WireEncoder {
+    /// Appends `value` to `buffer`.
+    static func encode<T: Encodable>(_ value: T, into buffer: WireBuffer) throws {
+        try ValueWriter(buffer: buffer).writeValue(value)
+    }
+
+    /// `value` alone, as a new buffer.
+    static func encode<T: Encodable>(_ value: T) throws -> WireBuffer {
+        let buffer = WireBuffer()
+        try encode(value, into: buffer)
+        return buffer
+    }
+}
+
+/// An open keyed or unkeyed container: where its header sits, so its count and byte length can be
+/// patched as entries arrive. A container made by `nestedContainer` links to its parent, whose
+/// length must also grow when the nested one is written after the parent's own call returned.
+final class OpenContainer {
+    let headerOffset: Int
+    let parent: OpenContainer?
+    var count: UInt32 = 0
+
+    init(headerOffset: Int, parent: OpenContainer?) {
+        self.headerOffset = headerOffset
+        self.parent = parent
+    }
+
+    var contentStart: Int { headerOffset + containerHeaderSize }
+
+    func didAddEntry(in buffer: WireBuffer) {
+        count += 1
+        buffer.overwrite(count, at: headerOffset)
+        didGrow(buffer)
+    }
+
+    func didGrow(_ buffer: WireBuffer) {
+        var container: OpenContainer? = self
+        while let open = container {
+            buffer.overwrite(UInt64(buffer.count - open.contentStart), at: open.headerOffset + 4)
+            container = open.parent
+        }
+    }
+}
+
+/// The `Encoder` handed to `encode(to:)`. One writer serves a whole value tree.
+final class ValueWriter: Encoder {
+    let buffer: WireBuffer
+    /// The container a super-encoder or nested container writes on behalf of, if any.
+    var enclosing: OpenContainer?
+    var codingPath: [any CodingKey] = []
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    init(buffer: WireBuffer, enclosing: OpenContainer? = nil) {
+        self.buffer = buffer
+        self.enclosing = enclosing
+    }
+
+    // MARK: Encoder
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        KeyedEncodingContainer(KeyedWriter<Key>(writer: self, container: openContainer(.keyed)))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        UnkeyedWriter(writer: self, container: openContainer(.unkeyed))
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer { SingleValueWriter(writer: self) }
+
+    func openContainer(_ tag: WireTag) -> OpenContainer {
+        buffer.append(tag.rawValue)
+        let container = OpenContainer(headerOffset: buffer.count, parent: enclosing)
+        buffer.append(UInt32(0))
+        buffer.append(UInt64(0))
+        enclosing?.didGrow(buffer)
+        return container
+    }
+
+    // MARK: Values
+
+    @inline(__always) func writeTag(_ tag: WireTag) { buffer.append(tag.rawValue) }
+
+    func writeInt(_ value: Int64) {
+        let start = buffer.extend(by: 9)
+        start.storeBytes(of: WireTag.int.rawValue, as: UInt8.self)
+        (start + 1).storeBytes(of: value.littleEndian, toByteOffset: 0, as: Int64.self)
+    }
+
+    func writeUInt(_ value: UInt64) {
+        let start = buffer.extend(by: 9)
+        start.storeBytes(of: WireTag.uint.rawValue, as: UInt8.self)
+        (start + 1).storeBytes(of: value.littleEndian, toByteOffset: 0, as: UInt64.self)
+    }
+
+    func writeDouble(_ value: Double) {
+        writeTag(.double)
+        buffer.append(value.bitPattern)
+    }
+
+    func writeFloat(_ value: Float) {
+        writeTag(.float)
+        buffer.append(value.bitPattern)
+    }
+
+    func writeBool(_ value: Bool) { writeTag(value ? .true : .false) }
+
+    func writeLength(_ length: Int) {
+        var remaining = UInt64(length)
+        while remaining >= 0x80 {
+            buffer.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        buffer.append(UInt8(remaining))
+    }
+
+    func writeString(_ value: String) {
+        writeTag(.string)
+        writeUTF8(value)
+    }
+
+    func writeUTF8(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            writeLength(utf8.count)
+            buffer.append(UnsafeRawBufferPointer(utf8))
+        }
+    }
+
+    func writeData(_ value: Data) {
+        writeTag(.bytes)
+        writeLength(value.count)
+        value.withUnsafeBytes { buffer.append($0) }
+    }
+
+    /// Writes any value: primitives and the fast-path types directly, everything else through its
+    /// own `encode(to:)`. Exact type comparisons come first because they cost a pointer compare,
+    /// where a protocol cast costs a runtime conformance lookup.
+    func writeValue<T: Encodable>(_ value: T) throws {
+        if T.self == Int.self { return writeInt(Int64(unsafeBitCast(value, to: Int.self))) }
+        if T.self == String.self { return writeString(unsafeBitCast(value, to: String.self)) }
+        if T.self == Double.self { return writeDouble(unsafeBitCast(value, to: Double.self)) }
+        if T.self == Bool.self { return writeBool(unsafeBitCast(value, to: Bool.self)) }
+        if T.self == Float.self { return writeFloat(unsafeBitCast(value, to: Float.self)) }
+        if T.self == Int64.self { return writeInt(unsafeBitCast(value, to: Int64.self)) }
+        if T.self == Int32.self { return writeInt(Int64(unsafeBitCast(value, to: Int32.self))) }
+        if T.self == Int16.self { return writeInt(Int64(unsafeBitCast(value, to: Int16.self))) }
+        if T.self == Int8.self { return writeInt(Int64(unsafeBitCast(value, to: Int8.self))) }
+        if T.self == UInt.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt.self))) }
+        if T.self == UInt64.self { return writeUInt(unsafeBitCast(value, to: UInt64.self)) }
+        if T.self == UInt32.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt32.self))) }
+        if T.self == UInt16.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt16.self))) }
+        if T.self == UInt8.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt8.self))) }
+        if T.self == Data.self { return writeData(value as! Data) }
+        if let array = value as? any RawWireWritable { return array.writeRaw(into: buffer) }
+        if let slice = value as? any RawWireSliceEncoding, slice.writeRawIfPossible(into: buffer) { return }
+        if let optional = value as? any WireOptional {
+            if let wrapped = optional.wrappedValue { return try writeValue(wrapped) }
+            return writeTag(.nil)
+        }
+        let saved = enclosing
+        enclosing = nil
+        defer { enclosing = saved }
+        if let dictionary = value as? any WireDictionary { return try writeDictionary(dictionary) }
+        let start = buffer.count
+        try value.encode(to: self)
+        // A type that writes nothing still occupies a slot, so readers stay aligned.
+        if buffer.count == start { writeTag(.empty) }
+    }
+
+    private func writeDictionary(_ dictionary: WireDictionary) throws {
+        let container = openContainer(.dictionary)
+        try dictionary.writePairs { key, value in
+            try writeValue(key)
+            try writeValue(value)
+            container.didAddEntry(in: buffer)
+        }
+    }
+}
+
+struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let writer: ValueWriter
+    let container: OpenContainer
+    var codingPath: [any CodingKey] { [] }
+
+    private func writeKey(_ key: Key) { writer.writeUTF8(key.stringValue) }
+
+    private func finishEntry() { container.didAddEntry(in: writer.buffer) }
+
+    mutating func encodeNil(forKey key: Key) throws {
+        writeKey(key)
+        writer.writeTag(.nil)
+        finishEntry()
+    }
+
+    mutating func encode(_ value: Bool, forKey key: Key) throws {
+        writeKey(key)
+        writer.writeBool(value)
+        finishEntry()
+    }
+
+    mutating func encode(_ value: String, forKey key: Key) throws {
+        writeKey(key)
+        writer.writeString(value)
+        finishEntry()
+    }
+
+    mutating func encode(_ value: Double, forKey key: Key) throws {
+        writeKey(key)
+        writer.writeDouble(value)
+        finishEntry()
+    }
+
+    mutating func encode(_ value: Int, forKey key: Key) throws {
+        writeKey(key)
+        writer.writeInt(Int64(value))
+        finishEntry()
+    }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        writeKey(key)
+        try writer.writeValue(value)
+        finishEntry()
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        writeKey(key)
+        let nested = ValueWriter(buffer: writer.buffer, enclosing: container)
+        let result = nested.container(keyedBy: keyType)
+        finishEntry()
+        return result
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        writeKey(key)
+        let nested = ValueWriter(buffer: writer.buffer, enclosing: container)
+        let result = nested.unkeyedContainer()
+        finishEntry()
+        return result
+    }
+
+    mutating func superEncoder() -> any Encoder { superEncoder(forKeyString: "super") }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder { superEncoder(forKeyString: key.stringValue) }
+
+    private mutating func superEncoder(forKeyString key: String) -> any Encoder {
+        writer.writeUTF8(key)
+        finishEntry()
+        return ValueWriter(buffer: writer.buffer, enclosing: container)
+    }
+}
+
+struct UnkeyedWriter: UnkeyedEncodingContainer {
+    let writer: ValueWriter
+    let container: OpenContainer
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { Int(container.count) }
+
+    mutating func encodeNil() throws {
+        writer.writeTag(.nil)
+        container.didAddEntry(in: writer.buffer)
+    }
+
+    mutating func encode(_ value: Int) throws {
+        writer.writeInt(Int64(value))
+        container.didAddEntry(in: writer.buffer)
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try writer.writeValue(value)
+        container.didAddEntry(in: writer.buffer)
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
+        -> KeyedEncodingContainer<NestedKey>
+    {
+        let result = ValueWriter(buffer: writer.buffer, enclosing: container).container(keyedBy: keyType)
+        container.didAddEntry(in: writer.buffer)
+        return result
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let result = ValueWriter(buffer: writer.buffer, enclosing: container).unkeyedContainer()
+        container.didAddEntry(in: writer.buffer)
+        return result
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        container.didAddEntry(in: writer.buffer)
+        return ValueWriter(buffer: writer.buffer, enclosing: container)
+    }
+}
+
+struct SingleValueWriter: SingleValueEncodingContainer {
+    let writer: ValueWriter
+    var codingPath: [any CodingKey] { [] }
+
+    private func grew() { writer.enclosing?.didGrow(writer.buffer) }
+
+    mutating func encodeNil() throws {
+        writer.writeTag(.nil)
+        grew()
+    }
+
+    mutating func encode(_ value: Bool) throws {
+        writer.writeBool(value)
+        grew()
+    }
+
+    mutating func encode(_ value: String) throws {
+        writer.writeString(value)
+        grew()
+    }
+
+    mutating func encode(_ value: Double) throws {
+        writer.writeDouble(value)
+        grew()
+    }
+
+    mutating func encode(_ value: Int) throws {
+        writer.writeInt(Int64(value))
+        grew()
+    }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        try writer.writeValue(value)
+        grew()
+    }
+}
