@@ -26,6 +26,9 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     /// Whether a worker is running the task now (`Future.running()`).
     public var isRunning: Bool { state.withLock { if case .running = $0.phase { true } else { false } } }
 
+    /// Whether the future finished with an error (cancellation is not one).
+    var hasFailed: Bool { state.withLock { if case .finished(.failure) = $0.phase { true } else { false } } }
+
     /// Whether the future has finished or been cancelled (`Future.done()`).
     public var isDone: Bool { isResolved.load(ordering: .acquiring) }
 

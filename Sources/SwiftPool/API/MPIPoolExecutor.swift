@@ -75,6 +75,7 @@ public final class MPIPoolExecutor: Sendable {
     /// throws, waiting for every submitted task. See ``run(maxWorkers:initializer:_:)-(_,_,(MPIPoolExecutor)->T)``.
     public static func run<T>(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil,
+        isolation: isolated (any Actor)? = #isolation,
         _ body: (MPIPoolExecutor) async throws -> T
     ) async throws -> T {
         guard case .executor(let runtime) = try PoolRuntime.start() else {

@@ -27,14 +27,18 @@ public protocol RemoteFunction: Codable, Sendable {
 
 /// A remote function whose inputs are all stored properties, submitted without an argument:
 /// `pool.submit(ReadHostname())`.
-public protocol ArgumentlessRemoteFunction: RemoteFunction where Argument == NoArgument {
+public protocol ArgumentlessRemoteFunction: RemoteFunction where Argument == NoArgument, Result == Output {
+    /// What one call returns: the function's ``RemoteFunction/Result``, named apart so Swift can
+    /// infer it from ``callAsFunction()``.
+    associatedtype Output: Codable & Sendable
+
     /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
-    func callAsFunction() async throws -> Result
+    func callAsFunction() async throws -> Output
 }
 
 extension ArgumentlessRemoteFunction {
     /// Calls ``callAsFunction()``; the argument carries nothing.
-    public func callAsFunction(_ argument: NoArgument) async throws -> Result {
+    public func callAsFunction(_ argument: NoArgument) async throws -> Output {
         try await callAsFunction()
     }
 }

@@ -105,9 +105,7 @@ final class ExecutorLoop: @unchecked Sendable {
                 }
             case .cancelQueued(let id):
                 if let pool = pools[id] {
-                    while let task = pool.queue.popFirst() {
-                        if task.completion.markRunning() { task.completion.fail(.cancelled) }
-                    }
+                    while let task = pool.queue.popFirst() { task.completion.cancel() }
                 }
             case .closePool(let id):
                 pools[id]?.isClosing = true

@@ -28,7 +28,7 @@ enum FunctionLookup {
         guard !name.isEmpty, let found = self.type(named: name), found == type else {
             throw PoolError(
                 .unknownFunctionType,
-                "\(String(reflecting: type)) cannot be found by name in a worker process; "
+                "\(String(describing: type)) cannot be found by name in a worker process; "
                     + "declare it at the top level of a file (or nested in a top-level type), not inside a "
                     + "function, and without `private` or `fileprivate`")
         }

@@ -138,6 +138,7 @@ final class PoolRuntime: Sendable {
             return
         }
         let host = currentHostName()
+        PoolProcess.setRank(rank)
         if let mismatch = checkSameBuild(communicator, rank: rank, host: host) {
             try? communicator.free()
             try? MPIEnvironment.finalize()

@@ -14,6 +14,8 @@ protocol TaskCompletion: AnyObject, Sendable {
     func complete(with reply: TaskReply)
     /// Settles the task with a pool-level failure.
     func fail(_ error: PoolError)
+    /// Cancels the task if it has not started (`Future.cancel()`).
+    @discardableResult func cancel() -> Bool
 }
 
 extension Future: TaskCompletion where Value: Decodable {

@@ -1,0 +1,209 @@
+import DequeModule
+import Synchronization
+
+extension MPIPoolExecutor {
+    /// Applies `function` to items as they are read and yields the results as an `AsyncSequence`:
+    /// `mpi4py.futures`' `map(..., unordered=True)`, or Python 3.14's `map(..., buffersize=)`.
+    ///
+    /// Input is read lazily and only `readAhead` chunks are in flight at a time, so an endless
+    /// input works and memory stays bounded. Errors come out of the iteration: the first failing
+    /// chunk's error is thrown and the chunks still queued are cancelled.
+    ///
+    /// - Parameters:
+    ///   - chunkSize: items per task. By default chunks start at one item and double while a chunk
+    ///     comes back within a millisecond, up to 4096, so cheap items are batched and costly ones
+    ///     are spread.
+    ///   - ordered: `false` (the default) yields results as chunks finish; `true` yields them in
+    ///     input order.
+    ///   - readAhead: how many chunks may be in flight; two per worker by default.
+    public func mapStream<F: RemoteFunction, S: Sequence<F.Argument>>(
+        _ function: F, _ items: S, chunkSize: Int? = nil, ordered: Bool = false, readAhead: Int? = nil
+    ) -> MapStream<F, S> {
+        MapStream(pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead)
+    }
+}
+
+/// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:)``, produced as
+/// they are iterated.
+public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequence {
+    public typealias Element = F.Result
+
+    let pool: MPIPoolExecutor
+    let function: F
+    let items: S
+    let chunkSize: Int?
+    let ordered: Bool
+    let readAhead: Int?
+
+    public func makeAsyncIterator() -> Iterator {
+        Iterator(
+            state: StreamState(
+                pool: pool, function: function, input: items.makeIterator(), chunkSize: chunkSize, ordered: ordered,
+                readAhead: readAhead))
+    }
+
+    /// Reads input, keeps chunks in flight and hands out their results.
+    public struct Iterator: AsyncIteratorProtocol {
+        let state: StreamState<F, S>
+
+        public mutating func next() async throws -> F.Result? { try await state.next() }
+    }
+}
+
+/// The iterator's working state. A class, so that dropping the iterator cancels what it queued.
+final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
+    private let pool: MPIPoolExecutor
+    private let function: F
+    private var input: S.Iterator
+    private var inputExhausted = false
+    private var chunkSize: Int
+    private let adaptsChunkSize: Bool
+    private let ordered: Bool
+    private let readAhead: Int
+    private var setupError: (any Error)?
+    private var name = ""
+
+    private struct Chunk {
+        var future: Future<[F.Result]>
+        var submittedAt: UInt64
+    }
+
+    private var pending: [Int: Chunk] = [:]
+    private var submissionOrder = Deque<Int>()
+    private var nextIndex = 0
+    private let finished = FinishedChunks()
+    private var buffer: [F.Result] = []
+    private var bufferPosition = 0
+    private var isOver = false
+
+    static var maximumChunkSize: Int { 4096 }
+    /// A chunk that comes back faster than this is too small to pay for its message.
+    static var fastChunkNanos: UInt64 { 1_000_000 }
+
+    init(pool: MPIPoolExecutor, function: F, input: S.Iterator, chunkSize: Int?, ordered: Bool, readAhead: Int?) {
+        self.pool = pool
+        self.function = function
+        self.input = input
+        self.chunkSize = chunkSize ?? 1
+        self.adaptsChunkSize = chunkSize == nil
+        self.ordered = ordered
+        self.readAhead = max(readAhead ?? pool.maxWorkers * 2, 1)
+        if let chunkSize, chunkSize < 1 {
+            setupError = PoolError(.invalidArgument, "chunkSize must be at least 1, not \(chunkSize)")
+        } else if let readAhead, readAhead < 1 {
+            setupError = PoolError(.invalidArgument, "readAhead must be at least 1, not \(readAhead)")
+        } else {
+            do { name = try FunctionLookup.checkFindable(F.self) } catch { setupError = error }
+        }
+    }
+
+    deinit {
+        for chunk in pending.values { chunk.future.cancel() }
+    }
+
+    func next() async throws -> F.Result? {
+        if let setupError {
+            self.setupError = nil
+            isOver = true
+            throw setupError
+        }
+        while true {
+            if bufferPosition < buffer.count {
+                defer { bufferPosition += 1 }
+                return buffer[bufferPosition]
+            }
+            if isOver { return nil }
+            try fillReadAhead()
+            guard !pending.isEmpty else {
+                isOver = true
+                return nil
+            }
+            let index = ordered ? submissionOrder.removeFirst() : try await finished.next()
+            let chunk = pending.removeValue(forKey: index)!
+            do {
+                buffer = try await chunk.future.value
+                bufferPosition = 0
+            } catch {
+                isOver = true
+                for other in pending.values { other.future.cancel() }
+                pending.removeAll()
+                throw error
+            }
+            adapt(after: chunk)
+        }
+    }
+
+    /// Reads input and submits chunks until `readAhead` are in flight or the input ends.
+    private func fillReadAhead() throws {
+        while pending.count < readAhead && !inputExhausted {
+            var arguments: [F.Argument] = []
+            arguments.reserveCapacity(chunkSize)
+            while arguments.count < chunkSize, let item = input.next() { arguments.append(item) }
+            if arguments.count < chunkSize { inputExhausted = true }
+            guard !arguments.isEmpty else { return }
+            try pool.checkAcceptsWork("map")
+            let future = Future<[F.Result]>(tracker: pool.outstanding)
+            pool.outstanding.taskSubmitted()
+            let index = nextIndex
+            nextIndex += 1
+            if ordered {
+                submissionOrder.append(index)
+            } else {
+                let finished = finished
+                future.onResolved { finished.push(index) }
+            }
+            pending[index] = Chunk(future: future, submittedAt: monotonicNanos())
+            pool.enqueue(function, named: name, shape: .chunk, argument: arguments, completion: future)
+        }
+    }
+
+    private func adapt(after chunk: Chunk) {
+        guard adaptsChunkSize, chunkSize < Self.maximumChunkSize else { return }
+        if monotonicNanos() &- chunk.submittedAt < Self.fastChunkNanos {
+            chunkSize = min(chunkSize * 2, Self.maximumChunkSize)
+        }
+    }
+}
+
+/// Indices of chunks in the order they finished, for the unordered stream to await.
+final class FinishedChunks: Sendable {
+    private struct State {
+        var ready = Deque<Int>()
+        var waiter: CheckedContinuation<Int?, Never>?
+    }
+
+    private let state = Mutex(State())
+
+    func push(_ index: Int) {
+        let waiter = state.withLock { state -> CheckedContinuation<Int?, Never>? in
+            if let waiter = state.waiter {
+                state.waiter = nil
+                return waiter
+            }
+            state.ready.append(index)
+            return nil
+        }
+        waiter?.resume(returning: index)
+    }
+
+    /// The next finished chunk; throws `CancellationError` if the awaiting task is cancelled.
+    func next() async throws -> Int {
+        let index = await withTaskCancellationHandler {
+            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
+                let ready = state.withLock { state -> Int? in
+                    if let index = state.ready.popFirst() { return index }
+                    state.waiter = continuation
+                    return nil
+                }
+                if let ready { continuation.resume(returning: ready) }
+            }
+        } onCancel: {
+            state.withLock { state -> CheckedContinuation<Int?, Never>? in
+                defer { state.waiter = nil }
+                return state.waiter
+            }?.resume(returning: nil)
+        }
+        guard let index else { throw CancellationError() }
+        return index
+    }
+}
