@@ -12,6 +12,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
     ],
     targets: [
         .systemLibrary(
@@ -47,7 +48,10 @@ let package = Package(
         ),
         .testTarget(
             name: "SwiftPoolTests",
-            dependencies: ["SwiftPool", "PoolScenarios", "Mandelbrot", "MapExample", "SubmitExample", "CallbackExample"]
+            dependencies: [
+                "SwiftPool", "PoolScenarios", "Mandelbrot", "MapExample", "SubmitExample", "CallbackExample",
+                .product(name: "PropertyBased", package: "swift-property-based"),
+            ]
         ),
     ]
 )

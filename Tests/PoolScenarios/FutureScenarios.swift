@@ -33,27 +33,31 @@ enum FutureScenarios {
             })
 
         // wait(): first completed, first exception, all completed, and a timeout that is no error.
-        let slow = try pool.submit(SleepThenEcho(seconds: 0.5), 1)
+        // Submitted in the order that gives the same answer with one worker or several.
         let fast = try pool.submit(SleepThenEcho(seconds: 0.01), 2)
+        let slow = try pool.submit(SleepThenEcho(seconds: 0.5), 1)
         let first = await blocking { wait([slow, fast], returnWhen: .firstCompleted) }
         Report.fact("wait.firstCompleted", first.done.map { $0 === fast })
         let allDone = await blocking { wait([slow, fast], timeout: .seconds(10)) }
         Report.fact("wait.allCompleted", [allDone.done.count, allDone.notDone.count])
-        let sleeper = try pool.submit(SleepThenEcho(seconds: 0.5), 3)
         let broken = try pool.submit(FailOn(failing: [4]), 4)
+        let sleeper = try pool.submit(SleepThenEcho(seconds: 0.5), 3)
         let exception = await blocking { wait([sleeper, broken], returnWhen: .firstException) }
         Report.fact("wait.firstException", [exception.done.contains(broken), exception.notDone.contains(sleeper)])
         let timed = await blocking { wait([sleeper], timeout: .milliseconds(10)) }
         Report.fact("wait.timeout", [timed.done.count, timed.notDone.count])
         _ = try await sleeper.value
 
-        // asCompleted: in finishing order, then a timeout.
+        // asCompleted: in finishing order, then a timeout. A fresh pool, so nothing earlier
+        // shapes how tasks are spread.
+        let fresh = try MPIPoolExecutor()
         let order = try [0.3, 0.05, 0.15].enumerated().map { index, seconds in
-            try pool.submit(SleepThenEcho(seconds: seconds), index)
+            try fresh.submit(SleepThenEcho(seconds: seconds), index)
         }
         var finished: [Int] = []
         for try await future in asCompleted(order) { finished.append(try await future.value) }
         Report.fact("asCompleted.order", finished)
+        await fresh.shutdown()
         let never = try pool.submit(SleepThenEcho(seconds: 0.5), 9)
         var asCompletedTimeout: Report.Outcome?
         do {

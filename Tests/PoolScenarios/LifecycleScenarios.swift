@@ -18,7 +18,7 @@ enum LifecycleScenarios {
     /// what runs finishes.
     static func cancelAtShutdown() throws {
         let pool = try MPIPoolExecutor()
-        let running = try (0..<(pool.maxWorkers * 2)).map { _ in try pool.submit(SleepThenEcho(seconds: 0.5), 1) }
+        let first = try (0..<(pool.maxWorkers * 2)).map { _ in try pool.submit(SleepThenEcho(seconds: 0.5), 1) }
         let queued = try (0..<20).map { try pool.submit(SleepThenEcho(seconds: 0.5), $0) }
         let waiterOutcome = Mutex<Report.Outcome?>(nil)
         let waiterDone = DispatchSemaphore(value: 0)
@@ -28,12 +28,19 @@ enum LifecycleScenarios {
             waiterDone.signal()
         }
         Thread.sleep(forTimeInterval: 0.1)
+        let wasRunning = first.map(\.isRunning)
         let start = ContinuousClock.now
         pool.shutdown(wait: true, cancelFutures: true)
         Report.fact("cancel.shutdownSeconds", secondsSince(start))
         Report.fact("cancel.waiterWoken", waiterDone.wait(timeout: .now() + 5) == .success)
         Report.fact("cancel.waiterOutcome", waiterOutcome.withLock { $0 })
-        Report.fact("cancel.runningFinished", running.map { $0.isDone && !$0.isCancelled })
+        Report.fact("cancel.runningBeforeShutdown", wasRunning.filter { $0 }.count)
+        // What ran finished normally; what had not started was cancelled.
+        Report.fact(
+            "cancel.consistent",
+            zip(first, wasRunning).allSatisfy { future, running in
+                future.isDone && (running ? !future.isCancelled : future.isCancelled)
+            })
         Report.fact("cancel.queuedCancelled", queued.filter(\.isCancelled).count)
         Report.fact("cancel.queuedDone", queued.filter(\.isDone).count)
     }

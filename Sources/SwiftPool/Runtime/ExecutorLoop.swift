@@ -27,19 +27,20 @@ final class ExecutorLoop: @unchecked Sendable {
         case local(TaskRunner)
     }
 
-    /// How many tasks one worker holds at once: the one it runs and the next, so it never waits
-    /// for a round trip between tasks.
-    private let slotsPerWorker: Int
+    /// The most tasks one worker may hold at once. A second task queued behind the running one
+    /// spares the worker a round trip between short tasks; behind a long task it would only wait
+    /// while another worker idles, so each pool uses it only while its tasks are short.
+    private let maxSlotsPerWorker: Int
 
     init(transport: Transport) {
         self.transport = transport
         switch transport {
         case .mpi(_, let workerCount):
             workers = (1...max(workerCount, 1)).map { WorkerSlots(rank: $0) }
-            slotsPerWorker = 2
+            maxSlotsPerWorker = 2
         case .local:
             workers = [WorkerSlots(rank: 0)]
-            slotsPerWorker = 1
+            maxSlotsPerWorker = 1
         }
     }
 
@@ -121,8 +122,9 @@ final class ExecutorLoop: @unchecked Sendable {
         var progressed = false
         for id in poolOrder {
             guard let pool = pools[id] else { continue }
+            let slots = pool.tasksAreShort ? maxSlotsPerWorker : 1
             while let task = pool.queue.first {
-                guard let worker = freeWorker(below: pool.workerLimit) else { break }
+                guard let worker = freeWorker(below: pool.workerLimit, slots: slots) else { break }
                 pool.queue.removeFirst()
                 progressed = true
                 guard task.completion.markRunning() else { continue }
@@ -130,6 +132,7 @@ final class ExecutorLoop: @unchecked Sendable {
                     try send(initializer, to: worker)
                 }
                 inFlight[task.id] = InFlightTask(completion: task.completion, worker: worker, pool: id)
+                if workers[worker].busy == 0 { workers[worker].headStartedAt = monotonicNanos() }
                 workers[worker].busy += 1
                 try send(task.frame, to: worker)
             }
@@ -143,10 +146,10 @@ final class ExecutorLoop: @unchecked Sendable {
         return progressed
     }
 
-    /// The least busy worker among the first `limit` with a free slot.
-    private func freeWorker(below limit: Int) -> Int? {
+    /// The least busy worker among the first `limit` with fewer than `slots` tasks.
+    private func freeWorker(below limit: Int, slots: Int) -> Int? {
         var best: Int?
-        for index in 0..<limit where workers[index].busy < slotsPerWorker {
+        for index in 0..<limit where workers[index].busy < slots {
             if workers[index].busy == 0 { return index }
             if best == nil { best = index }
         }
@@ -191,7 +194,10 @@ final class ExecutorLoop: @unchecked Sendable {
             guard let task = inFlight.removeValue(forKey: header.id) else {
                 throw PoolError(.protocolViolation, "rank \(workers[worker].rank) replied to unknown task \(header.id)")
             }
+            let now = monotonicNanos()
+            pools[task.pool]?.recordServiceTime(now &- workers[task.worker].headStartedAt)
             workers[task.worker].busy -= 1
+            workers[task.worker].headStartedAt = now
             let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[FrameHeader.size...])
             if header.kind == .result {
                 task.completion.complete(with: .result(payload))
@@ -247,6 +253,8 @@ struct WorkerSlots {
     var rank: Int
     /// Tasks handed to it and not yet answered.
     var busy = 0
+    /// When the task it is working on now began: its dispatch, or the previous task's reply.
+    var headStartedAt: UInt64 = 0
     var initializedPools: Set<UInt32> = []
 }
 
@@ -264,6 +272,21 @@ final class PoolQueue {
     var queue = Deque<QueuedTask>()
     var broken: PoolError?
     var isClosing = false
+    /// A moving average of how long a worker spends on one of this pool's tasks; nil until the
+    /// first reply.
+    private var averageServiceNanos: Double?
+
+    /// Below this, a task is short enough that a round trip between tasks matters.
+    static let shortTaskNanos = 200_000.0
+
+    /// Whether recent tasks were short; unknown counts as long, so a pool of long tasks never
+    /// starts by stacking them behind each other.
+    var tasksAreShort: Bool { (averageServiceNanos ?? .infinity) < Self.shortTaskNanos }
+
+    func recordServiceTime(_ nanos: UInt64) {
+        let sample = Double(nanos)
+        averageServiceNanos = averageServiceNanos.map { 0.8 * $0 + 0.2 * sample } ?? sample
+    }
 
     init(plan: PoolPlan, workerLimit: Int) {
         self.plan = plan

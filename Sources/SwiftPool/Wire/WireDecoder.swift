@@ -11,6 +11,11 @@ import Glibc
 /// order written (the common case, one comparison each) and by a scan otherwise, so custom
 /// `init(from:)` implementations that read out of order, skip keys or ask for `allKeys` work too.
 enum WireDecoder {
+    /// Decodes the whole of `buffer`, keeping the buffer alive while its bytes are read.
+    static func decode<T: Decodable>(_ type: T.Type, from buffer: WireBuffer) throws -> T {
+        try withExtendedLifetime(buffer) { try decode(type, from: buffer.bytes) }
+    }
+
     static func decode<T: Decodable>(_ type: T.Type, from bytes: UnsafeRawBufferPointer) throws -> T {
         let reader = ValueReader(bytes: bytes)
         let value = try reader.readValue(type)
@@ -302,8 +307,9 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     /// The start of the value stored under `key`, or nil when the container has no such key.
-    private func valueStart(of key: Key) throws -> Int? {
-        let name = key.stringValue
+    private func valueStart(of key: Key) throws -> Int? { try valueStart(named: key.stringValue) }
+
+    private func valueStart(named name: String) throws -> Int? {
         if position.offset < header.end {
             let (matches, start) = try keyMatches(name, at: position.offset)
             if matches { return start }
@@ -382,12 +388,16 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     func superDecoder() throws -> any Decoder {
-        guard let superKey = Key(stringValue: "super") else { throw reader.corrupted("no \"super\" key") }
-        return try superDecoder(forKey: superKey)
+        guard let start = try valueStart(named: "super") else { throw reader.corrupted("no value for key \"super\"") }
+        return try superDecoder(at: start)
     }
 
     func superDecoder(forKey key: Key) throws -> any Decoder {
         guard let start = try valueStart(of: key) else { throw keyNotFound(key) }
+        return try superDecoder(at: start)
+    }
+
+    private func superDecoder(at start: Int) throws -> any Decoder {
         position.offset = try reader.endOfValue(at: start)
         let decoder = ValueReader(bytes: reader.bytes)
         decoder.cursor = start

@@ -1,0 +1,130 @@
+import Foundation
+import Testing
+
+/// One real `mpirun` job of a program built by this package, with its output, exit status and the
+/// `RESULT <name> <json>` facts rank 0 printed.
+struct MPIJob {
+    var exitCode: Int32
+    var standardOutput: String
+    var standardError: String
+    var seconds: Double
+    var timedOut: Bool
+    private var facts: [String: Data] = [:]
+
+    /// The folder holding this package's built products (the test bundle sits beside them).
+    static var productsFolder: URL {
+        URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
+    }
+
+    /// Runs `program` under `mpirun -np processes`; kills the job after `timeout` seconds.
+    static func run(
+        _ program: String, processes: Int, arguments: [String] = [], timeout: Double = 90,
+        environment: [String: String] = [:], extraMPIArguments: [String] = []
+    ) throws -> MPIJob {
+        let executable = productsFolder.appendingPathComponent(program).path
+        var command = ["mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "\(processes)"]
+        command += extraMPIArguments + [executable] + arguments
+        return try launch(command, timeout: timeout, environment: environment)
+    }
+
+    /// Runs a command line (found on PATH) with a time limit.
+    static func launch(_ command: [String], timeout: Double, environment: [String: String] = [:]) throws -> MPIJob {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = command
+        var merged = ProcessInfo.processInfo.environment
+        // Keep the pool's own tuning knobs from leaking in from the developer's shell.
+        merged = merged.filter { !$0.key.hasPrefix("SWIFTPOOL_") }
+        for (key, value) in environment { merged[key] = value }
+        process.environment = merged
+        let output = Pipe()
+        let errors = Pipe()
+        process.standardOutput = output
+        process.standardError = errors
+        let outputData = DrainedPipe(output)
+        let errorData = DrainedPipe(errors)
+        let start = Date()
+        try process.run()
+        let finished = DispatchSemaphore(value: 0)
+        process.terminationHandler = { _ in finished.signal() }
+        var timedOut = false
+        if finished.wait(timeout: .now() + timeout) == .timedOut {
+            timedOut = true
+            process.terminate()
+            if finished.wait(timeout: .now() + 5) == .timedOut {
+                kill(process.processIdentifier, SIGKILL)
+                finished.wait()
+            }
+        }
+        var job = MPIJob(
+            exitCode: process.terminationStatus,
+            standardOutput: outputData.text(),
+            standardError: errorData.text(),
+            seconds: Date().timeIntervalSince(start),
+            timedOut: timedOut)
+        for line in job.standardOutput.split(separator: "\n") where line.hasPrefix("RESULT ") {
+            let parts = line.split(separator: " ", maxSplits: 2)
+            guard parts.count == 3 else { continue }
+            job.facts[String(parts[1])] = Data(parts[2].utf8)
+        }
+        return job
+    }
+
+    /// The fact rank 0 reported under `name`, decoded.
+    func fact<T: Decodable>(_ name: String, as type: T.Type = T.self) throws -> T {
+        guard let data = facts[name] else {
+            throw MissingFact(name: name, output: standardOutput, errors: standardError)
+        }
+        return try JSONDecoder().decode(T.self, from: data)
+    }
+
+    /// Checks the job ended by itself with exit status 0, showing its output otherwise.
+    func expectSuccess(sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!timedOut, "job timed out:\n\(standardOutput)\n\(standardError)", sourceLocation: sourceLocation)
+        #expect(exitCode == 0, "exit \(exitCode):\n\(standardOutput)\n\(standardError)", sourceLocation: sourceLocation)
+    }
+}
+
+struct MissingFact: Error, CustomStringConvertible {
+    var name: String
+    var output: String
+    var errors: String
+    var description: String { "no RESULT \(name) in the output:\n\(output)\nstderr:\n\(errors)" }
+}
+
+/// How a pool operation ended, as the scenarios report it.
+struct Outcome: Decodable {
+    var ok: Bool
+    var value: String?
+    var errorKind: String?
+    var poolCode: String?
+    var message: String?
+    var remote: Remote?
+
+    struct Remote: Decodable {
+        var function: String
+        var rank: Int
+        var host: String
+        var errorType: String
+        var message: String
+    }
+}
+
+/// Reads a pipe to the end on a background thread, so a chatty child never blocks on a full pipe.
+final class DrainedPipe: @unchecked Sendable {
+    private var data = Data()
+    private let done = DispatchSemaphore(value: 0)
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
