@@ -40,6 +40,13 @@ let package = Package(
         .executableTarget(
             name: "CallbackExample", dependencies: ["SwiftPool"], path: "mpirun-examples/CallbackExample"),
 
+        // Benchmarks, run under mpirun; they print figures and assert nothing.
+        .executableTarget(
+            name: "SwiftPoolBench",
+            dependencies: ["SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Benchmarks/SwiftPoolBench"
+        ),
+
         // The program the integration tests launch under mpirun, one scenario per run.
         .executableTarget(
             name: "PoolScenarios",

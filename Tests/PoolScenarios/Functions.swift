@@ -1,9 +1,10 @@
+import SwiftPool
+import Synchronization
+
 // Remote functions the scenarios submit. Each is a top-level Codable type, as a user would write.
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
-import Synchronization
-import SwiftPool
 
 struct Square: RemoteFunction {
     func callAsFunction(_ x: Int) -> Int { x * x }

@@ -1,6 +1,6 @@
 import Foundation
-import Synchronization
 import SwiftPool
+import Synchronization
 
 enum FutureScenarios {
     /// submit + result, timeouts, cancel, state flags, error(), wait, asCompleted and await.

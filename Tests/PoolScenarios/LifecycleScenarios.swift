@@ -1,7 +1,7 @@
 import Dispatch
 import Foundation
-import Synchronization
 import SwiftPool
+import Synchronization
 
 enum LifecycleScenarios {
     /// After shutdown, submit and map are refused; shutting down again is harmless.

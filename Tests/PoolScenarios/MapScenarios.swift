@@ -18,7 +18,9 @@ enum MapScenarios {
     /// A map that cannot finish in time throws `timedOut` at the timeout, not when the work ends.
     static func timeout(_ pool: MPIPoolExecutor) throws {
         let start = ContinuousClock.now
-        let outcome = Report.outcome { try pool.map(SleepThenEcho(seconds: 0.5), Array(0..<8), chunkSize: 1, timeout: .milliseconds(200)) }
+        let outcome = Report.outcome {
+            try pool.map(SleepThenEcho(seconds: 0.5), Array(0..<8), chunkSize: 1, timeout: .milliseconds(200))
+        }
         Report.fact("timeout.outcome", outcome)
         Report.fact("timeout.seconds", secondsSince(start))
         Report.fact("timeout.after", try pool.map(Square(), [4]))

@@ -2,6 +2,10 @@ import Dispatch
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The eventual result of a task submitted to a pool, like `concurrent.futures.Future`.
 ///
 /// A future starts queued, becomes running when a worker takes its task, and ends finished (with a
@@ -132,6 +136,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
         if runNow { Self.invoke(callback, with: self) }
     }
 
+    /// The future's state, and its value or error once finished.
     public var description: String {
         state.withLock { state in
             switch state.phase {
@@ -144,7 +149,9 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
         }
     }
 
+    /// Futures are equal only to themselves.
     public static func == (lhs: Future, rhs: Future) -> Bool { lhs === rhs }
+    /// Hashes the future's identity.
     public func hash(into hasher: inout Hasher) { hasher.combine(ObjectIdentifier(self)) }
 
     // MARK: Waiting
@@ -158,6 +165,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
         while monotonicNanos() < spinUntil {
             if isDone { return }
             if deadline.hasPassed { break }
+            sched_yield()
         }
         let semaphore = DispatchSemaphore(value: 0)
         let id = UInt64.random(in: 0...UInt64.max)
@@ -167,7 +175,8 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
             return true
         }
         guard registered else { return }
-        let timeoutTime: DispatchTime = deadline.remaining.map { .now() + .nanoseconds(Int(clamping: $0)) } ?? .distantFuture
+        let timeoutTime: DispatchTime =
+            deadline.remaining.map { .now() + .nanoseconds(Int(clamping: $0)) } ?? .distantFuture
         if semaphore.wait(timeout: timeoutTime) == .timedOut {
             let stillWaiting = state.withLock { $0.waiters.threads.removeValue(forKey: id) } != nil
             if stillWaiting { throw PoolError.timedOut("the task", after: timeout ?? .zero) }
@@ -177,7 +186,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     }
 
     /// How long a blocking read spins before it sleeps.
-    static var spinNanos: UInt64 { 20_000 }
+    static var spinNanos: UInt64 { resultSpinNanos }
 
     // MARK: Resolving (SwiftPool internal)
 
@@ -283,3 +292,11 @@ struct FutureState<Value: Sendable> {
         }
     }
 }
+
+/// How long a blocking read spins; `SWIFTPOOL_RESULT_SPIN_US` overrides it.
+let resultSpinNanos: UInt64 = {
+    guard let text = getenv("SWIFTPOOL_RESULT_SPIN_US"), let micros = UInt64(String(cString: text)) else {
+        return 20_000
+    }
+    return micros * 1000
+}()

@@ -141,7 +141,9 @@ public final class MPIPoolExecutor: Sendable {
         runtime.executor.post(.submit([QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)]))
     }
 
-    private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws -> WireBuffer {
+    private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws
+        -> WireBuffer
+    {
         let name = try FunctionLookup.checkFindable(type(of: initializer))
         let frame = WireBuffer()
         FrameHeader(kind: .initialize, id: UInt64(pool)).write(into: frame)

@@ -19,13 +19,15 @@ extension MPIPoolExecutor {
     public func mapStream<F: RemoteFunction, S: Sequence<F.Argument>>(
         _ function: F, _ items: S, chunkSize: Int? = nil, ordered: Bool = false, readAhead: Int? = nil
     ) -> MapStream<F, S> {
-        MapStream(pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead)
+        MapStream(
+            pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead)
     }
 }
 
 /// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:)``, produced as
 /// they are iterated.
 public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequence {
+    /// Each element is one item's result.
     public typealias Element = F.Result
 
     let pool: MPIPoolExecutor
@@ -35,6 +37,7 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
     let ordered: Bool
     let readAhead: Int?
 
+    /// Starts reading the input; nothing is submitted before the first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(
             state: StreamState(
@@ -46,6 +49,7 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
     public struct Iterator: AsyncIteratorProtocol {
         let state: StreamState<F, S>
 
+        /// The next result; nil once the input is used up and every result handed out.
         public mutating func next() async throws -> F.Result? { try await state.next() }
     }
 }

@@ -8,8 +8,11 @@
 public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hashable {
     /// What kind of failure this is.
     public struct Code: RawRepresentable, Hashable, Sendable, Codable, CustomStringConvertible {
+        /// The code's name, as ``PoolError/description`` shows it.
         public var rawValue: String
+        /// Makes a code; SwiftPool's own are the static members below.
         public init(rawValue: String) { self.rawValue = rawValue }
+        /// The code's name.
         public var description: String { rawValue }
 
         /// The pool was shut down before the task could be submitted or run.
@@ -49,6 +52,7 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
         self.message = message
     }
 
+    /// "SwiftPool: <code>: <message>".
     public var description: String { "SwiftPool: \(code): \(message)" }
 }
 
@@ -62,7 +66,9 @@ extension PoolError {
     }
 
     static func timedOut(_ what: String, after timeout: Duration) -> PoolError {
-        PoolError(.timedOut, "\(what) did not finish within \(timeout); the task keeps running, wait again or raise the timeout")
+        PoolError(
+            .timedOut,
+            "\(what) did not finish within \(timeout); the task keeps running, wait again or raise the timeout")
     }
 
     static func payloadTooLarge(_ what: String, bytes: Int) -> PoolError {

@@ -24,6 +24,7 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable, Codable, Ha
         self.message = message
     }
 
+    /// "<function> threw <errorType> on rank <rank> (<host>): <message>".
     public var description: String {
         "\(function) threw \(errorType) on rank \(rank) (\(host)): \(message)"
     }

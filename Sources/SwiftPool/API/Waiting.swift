@@ -50,7 +50,8 @@ public func wait<Value>(
         }
     }
     if !all.isEmpty {
-        let deadline: DispatchTime = timeout.map { .now() + .nanoseconds(Int(clamping: $0.wholeNanoseconds)) } ?? .distantFuture
+        let deadline: DispatchTime =
+            timeout.map { .now() + .nanoseconds(Int(clamping: $0.wholeNanoseconds)) } ?? .distantFuture
         _ = semaphore.wait(timeout: deadline)
     }
     var result = WaitResult<Value>(done: [], notDone: [])
@@ -64,18 +65,21 @@ public func wait<Value>(
 ///
 /// Futures already done come first. Iteration throws ``PoolError/Code/timedOut`` if `timeout`,
 /// counted from this call, passes before every future is done.
-public func asCompleted<Value>(_ futures: some Sequence<Future<Value>>, timeout: Duration? = nil) -> AsCompleted<Value> {
+public func asCompleted<Value>(_ futures: some Sequence<Future<Value>>, timeout: Duration? = nil) -> AsCompleted<Value>
+{
     AsCompleted(futures: Array(Set(futures)), deadline: Deadline(after: timeout), timeout: timeout)
 }
 
 /// Futures in the order they finish; see ``asCompleted(_:timeout:)``.
 public struct AsCompleted<Value: Sendable>: AsyncSequence, Sendable {
+    /// Each element is a future that is done.
     public typealias Element = Future<Value>
 
     let futures: [Future<Value>]
     let deadline: Deadline
     let timeout: Duration?
 
+    /// Starts listening for the futures to finish.
     public func makeAsyncIterator() -> Iterator {
         let channel = CompletionChannel<Value>(expected: futures.count)
         for future in futures { future.onResolved { channel.push(future) } }
@@ -88,6 +92,7 @@ public struct AsCompleted<Value: Sendable>: AsyncSequence, Sendable {
         let deadline: Deadline
         let timeout: Duration?
 
+        /// The next future to finish; nil when all have been handed out.
         public mutating func next() async throws -> Future<Value>? {
             try await channel.next(deadline: deadline, timeout: timeout)
         }

@@ -45,7 +45,8 @@ struct Communicator: @unchecked Sendable {
     /// is done with it.
     func startSend(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) -> PendingSend {
         guard buffer.count <= Int(Int32.max) else {
-            throw MPIError(routine: "MPI_Isend", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
+            throw MPIError(
+                routine: "MPI_Isend", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
         }
         var request: MPI_Request? = nil
         try mpiCall("MPI_Isend") {
@@ -57,7 +58,8 @@ struct Communicator: @unchecked Sendable {
     /// `MPI_Send` of a whole buffer as bytes: returns once the buffer may be reused.
     func send(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) {
         guard buffer.count <= Int(Int32.max) else {
-            throw MPIError(routine: "MPI_Send", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
+            throw MPIError(
+                routine: "MPI_Send", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
         }
         try mpiCall("MPI_Send") {
             MPI_Send(buffer.base, Int32(buffer.count), cmpi_byte(), Int32(destination), tag, raw)

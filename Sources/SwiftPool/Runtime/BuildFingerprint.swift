@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A hash of this process's executable file. Ranks compare fingerprints at start-up because
@@ -21,7 +21,9 @@ enum BuildFingerprint {
         var info = stat()
         guard fstat(descriptor, &info) == 0, info.st_size > 0 else { return 0 }
         let size = Int(info.st_size)
-        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else { return 0 }
+        guard let mapped = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor, 0), mapped != MAP_FAILED else {
+            return 0
+        }
         defer { munmap(mapped, size) }
         return hash(UnsafeRawBufferPointer(start: mapped, count: size))
     }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// A plain OS thread, for the one thread per process that owns MPI: Swift concurrency would move
@@ -20,11 +20,13 @@ struct DedicatedThread: @unchecked Sendable {
         defer { pthread_attr_destroy(&attributes) }
         var handle = pthread_t()
         let context = Unmanaged.passRetained(Box(body)).toOpaque()
-        let result = pthread_create(&handle, &attributes, { context in
-            let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
-            box.body()
-            return nil
-        }, context)
+        let result = pthread_create(
+            &handle, &attributes,
+            { context in
+                let box = Unmanaged<Box>.fromOpaque(context!).takeRetainedValue()
+                box.body()
+                return nil
+            }, context)
         precondition(result == 0, "pthread_create failed with \(result)")
         return DedicatedThread(handle: handle)
     }

@@ -72,8 +72,10 @@ final class ExecutorLoop: @unchecked Sendable {
             if finishing && inFlight.isEmpty && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
             if progressed {
                 backoff.noteActivity()
-            } else if inFlight.isEmpty && sends.isEmpty {
-                // Nothing can arrive from a worker: sleep until a user thread posts.
+            } else if inFlight.isEmpty && sends.isEmpty && !backoff.isSpinning {
+                // Nothing can arrive from a worker: sleep until a user thread posts. (Right after
+                // activity the loop spins instead, so a caller submitting again soon is not kept
+                // waiting for a wake-up.)
                 wakeup.sleep(timeoutNanos: nil) { hasCommands }
                 backoff.noteActivity()
             } else {
@@ -173,7 +175,12 @@ final class ExecutorLoop: @unchecked Sendable {
         guard !sends.isEmpty else { return }
         var index = 0
         while index < sends.count {
-            if try sends[index].isComplete() { sends.swapAt(index, sends.count - 1); sends.removeLast() } else { index += 1 }
+            if try sends[index].isComplete() {
+                sends.swapAt(index, sends.count - 1)
+                sends.removeLast()
+            } else {
+                index += 1
+            }
         }
     }
 
@@ -219,7 +226,8 @@ final class ExecutorLoop: @unchecked Sendable {
                     "the pool's initializer failed on rank \(workers[worker].rank): \(cause.map { "\($0)" } ?? "unknown error"); "
                         + "no task of this pool can run; fix the initializer and create a new pool"))
         default:
-            throw PoolError(.protocolViolation, "rank \(workers[worker].rank) sent a \(header.kind) frame to the executor")
+            throw PoolError(
+                .protocolViolation, "rank \(workers[worker].rank) sent a \(header.kind) frame to the executor")
         }
     }
 

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How a polling loop waits when nothing arrives: it spins (yielding the core) for a short window
@@ -45,10 +45,13 @@ struct IdleBackoff {
         nextSleep = firstSleepNanos
     }
 
+    /// Whether the last activity was recent enough to keep spinning.
+    var isSpinning: Bool { monotonicNanos() &- lastActivity < spinWindowNanos }
+
     /// One idle turn: yields while inside the spin window, otherwise calls `sleep` with the next
     /// interval in nanoseconds.
     mutating func idle(sleep: (UInt64) -> Void) {
-        if monotonicNanos() &- lastActivity < spinWindowNanos {
+        if isSpinning {
             sched_yield()
             return
         }

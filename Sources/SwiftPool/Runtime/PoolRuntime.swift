@@ -1,8 +1,9 @@
-#if canImport(Glibc)
-import Glibc
-#endif
 import Dispatch
 import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// The per-process machinery every pool shares: the thread that owns MPI, and on rank 0 the
 /// executor loop that runs on it. Started by the first pool; ended when the program exits.
@@ -126,7 +127,10 @@ final class PoolRuntime: Sendable {
         do {
             let level = try MPIEnvironment.initialize(requesting: .funneled)
             guard level >= .funneled else {
-                tell(.failed(PoolError(.mpiFailure, "MPI granted only \(level); SwiftPool needs MPI_THREAD_FUNNELED or more")))
+                tell(
+                    .failed(
+                        PoolError(.mpiFailure, "MPI granted only \(level); SwiftPool needs MPI_THREAD_FUNNELED or more")
+                    ))
                 try? MPIEnvironment.finalize()
                 return
             }
@@ -175,7 +179,8 @@ final class PoolRuntime: Sendable {
     private static func checkSameBuild(_ communicator: Communicator, rank: Int, host: String) -> PoolError? {
         let hostBytes = 64
         var record = withUnsafeBytes(of: BuildFingerprint.ofExecutable().littleEndian) { Array($0) }
-        record += Array(host.utf8.prefix(hostBytes)) + Array(repeating: 0, count: hostBytes - min(host.utf8.count, hostBytes))
+        record +=
+            Array(host.utf8.prefix(hostBytes)) + Array(repeating: 0, count: hostBytes - min(host.utf8.count, hostBytes))
         do {
             let all = try communicator.gather(record, root: 0)
             var verdict = [UInt8](repeating: 0, count: 8)
@@ -194,7 +199,8 @@ final class PoolRuntime: Sendable {
                     .differentBuilds,
                     "rank \(firstDifferent) on host \(otherHost) runs a different build of the program than rank 0 on "
                         + "host \(host) (\(BuildFingerprint.executablePath)); workers find functions by type name, so "
-                        + "every rank must run the same executable: copy the one binary to every host and start it again")
+                        + "every rank must run the same executable: copy the one binary to every host and start it again"
+                )
             }
             try communicator.broadcast(&verdict, root: 0)
             let firstDifferent = verdict.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }

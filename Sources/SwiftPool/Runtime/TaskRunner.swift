@@ -65,14 +65,17 @@ final class TaskRunner {
     private func unknownType(_ name: String) -> PoolError {
         PoolError(
             .unknownFunctionType,
-            "rank \(rank) (\(host)) cannot find the function type named \(name); every rank must run the same executable")
+            "rank \(rank) (\(host)) cannot find the function type named \(name); every rank must run the same executable"
+        )
     }
 
     /// Decodes the function and argument as `F`, calls it, and encodes the result into a result
     /// frame.
-    private func call<F: RemoteFunction>(_ type: F.Type, _ task: TaskFrame, id: UInt64) -> Swift.Result<
-        WireBuffer, TaskFailure
-    > {
+    private func call<F: RemoteFunction>(_ type: F.Type, _ task: TaskFrame, id: UInt64)
+        -> Swift.Result<
+            WireBuffer, TaskFailure
+        >
+    {
         let functionName = String(reflecting: F.self)
         let reader = ValueReader(bytes: task.body)
         let function: F

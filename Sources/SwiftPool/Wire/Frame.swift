@@ -44,7 +44,8 @@ struct FrameHeader {
         guard bytes.count >= size, let kind = FrameKind(rawValue: bytes[0]) else {
             throw PoolError(.protocolViolation, "received a malformed frame of \(bytes.count) bytes")
         }
-        return FrameHeader(kind: kind, id: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+        return FrameHeader(
+            kind: kind, id: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
     }
 }
 

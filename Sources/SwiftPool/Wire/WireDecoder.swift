@@ -1,10 +1,10 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads what ``WireEncoder`` wrote. Keyed values are found by key, in order when read in the
@@ -103,13 +103,16 @@ final class ValueReader: Decoder {
             shift += 7
             guard shift < 64 else { throw corrupted("length prefix too long at offset \(cursor)") }
         }
-        guard result <= UInt64(bytes.count - cursor) else { throw corrupted("length \(result) runs past the end of the data") }
+        guard result <= UInt64(bytes.count - cursor) else {
+            throw corrupted("length \(result) runs past the end of the data")
+        }
         return Int(result)
     }
 
     func mismatch(expected: String, found tag: WireTag) -> DecodingError {
         DecodingError.typeMismatch(
-            Any.self, .init(codingPath: [], debugDescription: "expected \(expected), found \(tag) at offset \(cursor - 1)"))
+            Any.self,
+            .init(codingPath: [], debugDescription: "expected \(expected), found \(tag) at offset \(cursor - 1)"))
     }
 
     func readInteger<T: FixedWidthInteger>(_ type: T.Type) throws -> T {
@@ -201,8 +204,12 @@ final class ValueReader: Decoder {
         cursor = offset
         switch try readTag() {
         case .nil, .false, .true, .empty: break
-        case .int, .uint, .double: try need(8); cursor += 8
-        case .float: try need(4); cursor += 4
+        case .int, .uint, .double:
+            try need(8)
+            cursor += 8
+        case .float:
+            try need(4)
+            cursor += 4
         case .string, .bytes: cursor += try readLength()
         case .keyed, .unkeyed, .dictionary:
             _ = try readFixed(UInt32.self)
@@ -214,7 +221,9 @@ final class ValueReader: Decoder {
             let kind = bytes[cursor]
             cursor += 1
             let count = Int(clamping: try readFixed(UInt64.self))
-            guard let size = rawWireElementSize(kind: kind) else { throw corrupted("unknown array element kind \(kind)") }
+            guard let size = rawWireElementSize(kind: kind) else {
+                throw corrupted("unknown array element kind \(kind)")
+            }
             let (byteCount, overflow) = count.multipliedReportingOverflow(by: size)
             guard !overflow else { throw corrupted("array of \(count) elements is too large") }
             try need(byteCount)
@@ -324,7 +333,8 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func keyNotFound(_ key: Key) -> DecodingError {
-        DecodingError.keyNotFound(key, .init(codingPath: [], debugDescription: "no value for key \"\(key.stringValue)\""))
+        DecodingError.keyNotFound(
+            key, .init(codingPath: [], debugDescription: "no value for key \"\(key.stringValue)\""))
     }
 
     var allKeys: [Key] {

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// SwiftPool's binary `Codable` encoder: compact, tagged (see ``WireTag``), with raw-byte fast

@@ -1,7 +1,7 @@
 #if canImport(FoundationEssentials)
-import FoundationEssentials
+    import FoundationEssentials
 #else
-import Foundation
+    import Foundation
 #endif
 
 /// The codec's value tags. Every encoded value starts with one, so a reader can skip any value
@@ -15,7 +15,8 @@ import Foundation
 ///   then the entries (keyed: LEB128 key length, key UTF-8, value; dictionary: key value, value)
 /// - `rawArray`: a ``RawWireElement`` kind byte, a UInt64 element count, then the elements' bytes
 enum WireTag: UInt8 {
-    case `nil` = 0, `false`, `true`, int, uint, float, double, string, bytes
+    case `nil` = 0
+    case `false`, `true`, int, uint, float, double, string, bytes
     case keyed, unkeyed, dictionary, rawArray, empty
 }
 

@@ -4,7 +4,8 @@ import Testing
 extension MPIRunTests {
     @Suite("errors")
     struct ErrorTests {
-        @Test("a task's error comes back with rank, host and message, and the next task works", arguments: processCounts)
+        @Test(
+            "a task's error comes back with rank, host and message, and the next task works", arguments: processCounts)
         func remoteError(processes: Int) throws {
             let job = try MPIJob.run(scenarios, processes: processes, arguments: ["remote-error"])
             job.expectSuccess()
@@ -19,7 +20,9 @@ extension MPIRunTests {
             #expect(try job.fact("remote.next", as: Int.self) == 81)
         }
 
-        @Test("an argument or result that cannot be encoded or decoded fails only its own future", arguments: processCounts)
+        @Test(
+            "an argument or result that cannot be encoded or decoded fails only its own future",
+            arguments: processCounts)
         func codingFailures(processes: Int) throws {
             let job = try MPIJob.run(scenarios, processes: processes, arguments: ["coding-failures"])
             job.expectSuccess()

@@ -3,7 +3,8 @@ import Testing
 extension MPIRunTests {
     @Suite("futures")
     struct FutureTests {
-        @Test("futures: result, value, timeouts, cancel, state, error(), wait and asCompleted", arguments: processCounts)
+        @Test(
+            "futures: result, value, timeouts, cancel, state, error(), wait and asCompleted", arguments: processCounts)
         func futures(processes: Int) throws {
             let job = try MPIJob.run(scenarios, processes: processes, arguments: ["futures"])
             job.expectSuccess()

@@ -34,7 +34,10 @@ extension MPIRunTests {
             let job = try MPIJob.run(scenarios, processes: processes, arguments: ["several-pools"])
             job.expectSuccess()
             for round in 0..<3 {
-                #expect(try job.fact("pools.sequential\(round)", as: [Int].self) == [round * round, (round + 1) * (round + 1)])
+                #expect(
+                    try job.fact("pools.sequential\(round)", as: [Int].self) == [
+                        round * round, (round + 1) * (round + 1),
+                    ])
             }
             #expect(try job.fact("pools.concurrent", as: [String: Bool].self) == ["first": true, "second": true])
             #expect(try job.fact("pools.limitedRanks", as: [Int].self) == [processes == 1 ? 0 : 1])

@@ -236,7 +236,8 @@ struct CodecTests {
             Record(
                 id: id, name: name, weights: weights, nickname: nickname,
                 tags: Dictionary(uniqueKeysWithValues: numbers.enumerated().map { ("k\($0.offset)", $0.element) }),
-                shape: flag ? .polygon(weights.map { Point(x: $0, y: -$0) }) : .circle(center: Point(x: 0, y: 1), radius: 2),
+                shape: flag
+                    ? .polygon(weights.map { Point(x: $0, y: -$0) }) : .circle(center: Point(x: 0, y: 1), radius: 2),
                 color: flag ? .red : .green, small: small, big: big, flag: flag, nested: [numbers, numbers.reversed()],
                 optionalList: numbers.map { $0 > 0 ? $0 : nil }, data: Data(name.utf8), ratio: Float(small) / 2)
         }
@@ -248,7 +249,8 @@ struct CodecTests {
     @Test("random strings, including any Unicode, round-trip")
     func randomStrings() async {
         // Every Unicode scalar but the surrogate range, which holds no characters.
-        let characters = Gen.oneOf(Gen.character(in: "\u{0}"..."\u{D7FF}"), Gen.character(in: "\u{E000}"..."\u{10FFFF}"))
+        let characters = Gen.oneOf(
+            Gen.character(in: "\u{0}"..."\u{D7FF}"), Gen.character(in: "\u{E000}"..."\u{10FFFF}"))
         let strings = characters.string(of: 0...40)
         await propertyCheck(count: 300, input: strings) { text in
             do {

@@ -6,7 +6,8 @@ import Testing
 struct ErrorDescriptionTests {
     @Test("a remote error names the function, where it ran and what it said")
     func remoteError() {
-        let error = RemoteError(function: "App.Parse", rank: 2, host: "node7", errorType: "App.BadInput", message: "line 3")
+        let error = RemoteError(
+            function: "App.Parse", rank: 2, host: "node7", errorType: "App.BadInput", message: "line 3")
         #expect("\(error)" == "App.Parse threw App.BadInput on rank 2 (node7): line 3")
     }
 
