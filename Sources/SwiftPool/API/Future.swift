@@ -12,7 +12,9 @@ import Synchronization
 /// value or an error) or cancelled; it resolves exactly once. Read it by blocking with
 /// ``result(timeout:)`` or by awaiting ``value``; react to it with ``addDoneCallback(_:)``.
 public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConvertible {
-    private let state = Mutex(FutureState<Value>())
+    // The state is not generic over `Value`, so the hot paths need no generic metadata at run
+    // time; the value is cast back to `Value` when read.
+    private let state = Mutex(FutureState())
     /// Set once the future is done; lets a waiter spin without taking the lock.
     private let isResolved = Atomic<Bool>(false)
     /// The pool's count of unfinished futures, told when this one finishes.
@@ -25,13 +27,13 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     // MARK: State
 
     /// Whether the future was cancelled before it ran (`Future.cancelled()`).
-    public var isCancelled: Bool { state.withLock { if case .cancelled = $0.phase { true } else { false } } }
+    public var isCancelled: Bool { state.withLock { $0.phase == .cancelled } }
 
     /// Whether a worker is running the task now (`Future.running()`).
-    public var isRunning: Bool { state.withLock { if case .running = $0.phase { true } else { false } } }
+    public var isRunning: Bool { state.withLock { $0.phase == .running } }
 
     /// Whether the future finished with an error (cancellation is not one).
-    var hasFailed: Bool { state.withLock { if case .finished(.failure) = $0.phase { true } else { false } } }
+    var hasFailed: Bool { state.withLock { if case .failure = $0.outcome { true } else { false } } }
 
     /// Whether the future has finished or been cancelled (`Future.done()`).
     public var isDone: Bool { isResolved.load(ordering: .acquiring) }
@@ -46,14 +48,14 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
             switch state.phase {
             case .queued:
                 state.phase = .cancelled
-                return .cancelledNow(state.takeWaiters())
+                return .cancelledNow(state.takeWakeups())
             case .cancelled: return .alreadyCancelled
             case .running, .finished: return .tooLate
             }
         }
         switch outcome {
-        case .cancelledNow(let waiters):
-            didResolve(waiters)
+        case .cancelledNow(let wakeups):
+            didResolve(wakeups)
             return true
         case .alreadyCancelled: return true
         case .tooLate: return false
@@ -61,7 +63,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     }
 
     private enum CancelOutcome {
-        case cancelledNow(FutureWaiters<Value>)
+        case cancelledNow(FutureWakeups)
         case alreadyCancelled
         case tooLate
     }
@@ -76,7 +78,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     @available(*, noasync, message: "blocks the thread; use `await future.value` in async code")
     public func result(timeout: Duration? = nil) throws -> Value {
         try waitUntilDone(timeout: timeout)
-        return try state.withLock { try $0.outcome() }
+        return try outcome()
     }
 
     /// The task's value, awaited without blocking a thread.
@@ -91,17 +93,17 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
                     await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
                         let resumeNow = state.withLock { state -> Bool in
                             if state.phase.isDone { return true }
-                            state.waiters.continuations[id] = continuation
+                            state.waiters.append(.task(id, continuation))
                             return false
                         }
                         if resumeNow { continuation.resume() }
                     }
                 } onCancel: {
-                    state.withLock { $0.waiters.continuations.removeValue(forKey: id) }?.resume()
+                    state.withLock { $0.removeWaiter(id) }?.wake()
                 }
                 try Task.checkCancellation()
             }
-            return try state.withLock { try $0.outcome() }
+            return try outcome()
         }
     }
 
@@ -114,11 +116,9 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     public func error(timeout: Duration? = nil) throws -> (any Error)? {
         try waitUntilDone(timeout: timeout)
         return try state.withLock { state -> (any Error)? in
-            switch state.phase {
-            case .finished(.failure(let error)): return error
-            case .cancelled: throw PoolError.cancelled
-            default: return nil
-            }
+            if state.phase == .cancelled { throw PoolError.cancelled }
+            if case .failure(let error) = state.outcome { return error }
+            return nil
         }
     }
 
@@ -128,23 +128,31 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     /// done, otherwise on SwiftPool's callback queue, in the order added. A callback that throws is
     /// logged and does not stop the others. The pool's shutdown waits for callbacks to finish.
     public func addDoneCallback(_ callback: @escaping @Sendable (Future<Value>) throws -> Void) {
+        let call = { @Sendable [self] in
+            do {
+                try callback(self)
+            } catch {
+                CallbackQueue.logger.error("a done callback of \(self) threw \(type(of: error)): \(error)")
+            }
+        }
         let runNow = state.withLock { state -> Bool in
             if state.phase.isDone { return true }
-            state.waiters.callbacks.append(callback)
+            state.callbacks.append(call)
             return false
         }
-        if runNow { Self.invoke(callback, with: self) }
+        if runNow { call() }
     }
 
     /// The future's state, and its value or error once finished.
     public var description: String {
         state.withLock { state in
-            switch state.phase {
-            case .queued: "Future(queued)"
-            case .running: "Future(running)"
-            case .cancelled: "Future(cancelled)"
-            case .finished(.success(let value)): "Future(finished: \(value))"
-            case .finished(.failure(let error)): "Future(failed: \(error))"
+            switch (state.phase, state.outcome) {
+            case (.queued, _): "Future(queued)"
+            case (.running, _): "Future(running)"
+            case (.cancelled, _): "Future(cancelled)"
+            case (.finished, .success(let value)?): "Future(finished: \(value))"
+            case (.finished, .failure(let error)?): "Future(failed: \(error))"
+            case (.finished, nil): "Future(finished)"
             }
         }
     }
@@ -156,12 +164,20 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
 
     // MARK: Waiting
 
-    /// Blocks until done. Spins briefly first: a fast task answers in microseconds, sooner than a
-    /// sleeping thread can be woken.
+    private func outcome() throws -> Value {
+        let outcome = state.withLock { state -> Swift.Result<any Sendable, any Error> in
+            if state.phase == .cancelled { return .failure(PoolError.cancelled) }
+            return state.outcome!
+        }
+        return try outcome.get() as! Value
+    }
+
+    /// Blocks until done. Spins briefly first, yielding the core: a fast task answers in
+    /// microseconds, sooner than a sleeping thread can be woken.
     private func waitUntilDone(timeout: Duration?) throws {
         if isDone { return }
         let deadline = Deadline(after: timeout)
-        let spinUntil = monotonicNanos() &+ Self.spinNanos
+        let spinUntil = monotonicNanos() &+ resultSpinNanos
         while monotonicNanos() < spinUntil {
             if isDone { return }
             if deadline.hasPassed { break }
@@ -171,29 +187,27 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
         let id = UInt64.random(in: 0...UInt64.max)
         let registered = state.withLock { state -> Bool in
             if state.phase.isDone { return false }
-            state.waiters.threads[id] = semaphore
+            state.waiters.append(.thread(id, semaphore))
             return true
         }
         guard registered else { return }
         let timeoutTime: DispatchTime =
             deadline.remaining.map { .now() + .nanoseconds(Int(clamping: $0)) } ?? .distantFuture
         if semaphore.wait(timeout: timeoutTime) == .timedOut {
-            let stillWaiting = state.withLock { $0.waiters.threads.removeValue(forKey: id) } != nil
-            if stillWaiting { throw PoolError.timedOut("the task", after: timeout ?? .zero) }
+            if state.withLock({ $0.removeWaiter(id) }) != nil {
+                throw PoolError.timedOut("the task", after: timeout ?? .zero)
+            }
             // Resolved just as the wait timed out: the resolver has signalled or is about to.
             semaphore.wait()
         }
     }
-
-    /// How long a blocking read spins before it sleeps.
-    static var spinNanos: UInt64 { resultSpinNanos }
 
     // MARK: Resolving (SwiftPool internal)
 
     /// Moves a queued future to running; false when it was cancelled meanwhile.
     func markRunning() -> Bool {
         state.withLock { state in
-            guard case .queued = state.phase else { return false }
+            guard state.phase == .queued else { return false }
             state.phase = .running
             return true
         }
@@ -202,13 +216,19 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     /// Settles the future unless it is already done; returns whether this call settled it.
     @discardableResult
     func resolve(_ outcome: Swift.Result<Value, any Error>) -> Bool {
-        let waiters = state.withLock { state -> FutureWaiters<Value>? in
+        let boxed: Swift.Result<any Sendable, any Error> =
+            switch outcome {
+            case .success(let value): .success(value)
+            case .failure(let error): .failure(error)
+            }
+        let wakeups = state.withLock { state -> FutureWakeups? in
             if state.phase.isDone { return nil }
-            state.phase = .finished(outcome)
-            return state.takeWaiters()
+            state.phase = .finished
+            state.outcome = boxed
+            return state.takeWakeups()
         }
-        guard let waiters else { return false }
-        didResolve(waiters)
+        guard let wakeups else { return false }
+        didResolve(wakeups)
         return true
     }
 
@@ -217,33 +237,25 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     func onResolved(_ action: @escaping @Sendable () -> Void) {
         let runNow = state.withLock { state -> Bool in
             if state.phase.isDone { return true }
-            state.waiters.actions.append(action)
+            state.waiters.append(.action(action))
             return false
         }
         if runNow { action() }
     }
 
-    private func didResolve(_ waiters: FutureWaiters<Value>) {
+    private func didResolve(_ wakeups: FutureWakeups) {
         isResolved.store(true, ordering: .releasing)
-        for semaphore in waiters.threads.values { semaphore.signal() }
-        for continuation in waiters.continuations.values { continuation.resume() }
-        for action in waiters.actions { action() }
-        if !waiters.callbacks.isEmpty {
+        for waiter in wakeups.waiters { waiter.wake() }
+        let callbacks = wakeups.callbacks
+        if !callbacks.isEmpty {
             tracker?.callbackStarted()
-            CallbackQueue.queue.async { [self] in
-                for callback in waiters.callbacks { Self.invoke(callback, with: self) }
+            let tracker = tracker
+            CallbackQueue.queue.async {
+                for callback in callbacks { callback() }
                 tracker?.callbackFinished()
             }
         }
         tracker?.taskFinished()
-    }
-
-    private static func invoke(_ callback: @Sendable (Future<Value>) throws -> Void, with future: Future<Value>) {
-        do {
-            try callback(future)
-        } catch {
-            CallbackQueue.logger.error("a done callback of \(future) threw \(type(of: error)): \(error)")
-        }
     }
 }
 
@@ -254,42 +266,57 @@ enum CallbackQueue {
     static let logger = Logger(label: "SwiftPool")
 }
 
-enum FuturePhase<Value: Sendable> {
-    case queued, running, cancelled
-    case finished(Swift.Result<Value, any Error>)
+enum FuturePhase {
+    case queued, running, finished, cancelled
 
-    var isDone: Bool {
+    var isDone: Bool { self == .finished || self == .cancelled }
+}
+
+/// Someone waiting for a future: a blocked thread, a suspended task, or an internal action.
+enum FutureWaiter: Sendable {
+    case thread(UInt64, DispatchSemaphore)
+    case task(UInt64, CheckedContinuation<Void, Never>)
+    case action(@Sendable () -> Void)
+
+    var id: UInt64? {
         switch self {
-        case .queued, .running: false
-        case .cancelled, .finished: true
+        case .thread(let id, _), .task(let id, _): id
+        case .action: nil
+        }
+    }
+
+    func wake() {
+        switch self {
+        case .thread(_, let semaphore): semaphore.signal()
+        case .task(_, let continuation): continuation.resume()
+        case .action(let action): action()
         }
     }
 }
 
-/// Everyone to tell when a future is done.
-struct FutureWaiters<Value: Sendable> {
-    var threads: [UInt64: DispatchSemaphore] = [:]
-    var continuations: [UInt64: CheckedContinuation<Void, Never>] = [:]
-    var actions: [@Sendable () -> Void] = []
-    var callbacks: [@Sendable (Future<Value>) throws -> Void] = []
+struct FutureWakeups {
+    var waiters: [FutureWaiter]
+    var callbacks: [@Sendable () -> Void]
 }
 
-struct FutureState<Value: Sendable> {
-    var phase = FuturePhase<Value>.queued
-    var waiters = FutureWaiters<Value>()
+struct FutureState {
+    var phase = FuturePhase.queued
+    var outcome: Swift.Result<any Sendable, any Error>?
+    var waiters: [FutureWaiter] = []
+    var callbacks: [@Sendable () -> Void] = []
 
-    mutating func takeWaiters() -> FutureWaiters<Value> {
-        defer { waiters = FutureWaiters() }
-        return waiters
+    /// Everyone to tell now that the future is done; the state keeps none of them.
+    mutating func takeWakeups() -> FutureWakeups {
+        defer {
+            waiters = []
+            callbacks = []
+        }
+        return FutureWakeups(waiters: waiters, callbacks: callbacks)
     }
 
-    func outcome() throws -> Value {
-        switch phase {
-        case .finished(.success(let value)): return value
-        case .finished(.failure(let error)): throw error
-        case .cancelled: throw PoolError.cancelled
-        case .queued, .running: preconditionFailure("read before the future was done")
-        }
+    mutating func removeWaiter(_ id: UInt64) -> FutureWaiter? {
+        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
+        return waiters.remove(at: index)
     }
 }
 

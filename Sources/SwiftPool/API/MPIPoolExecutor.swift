@@ -125,20 +125,21 @@ public final class MPIPoolExecutor: Sendable {
         let frame = WireBuffer()
         FrameHeader(kind: .task, id: taskID).write(into: frame)
         TaskFrame.write(pool: id, shape: shape, functionTypeName: name, into: frame)
+        let writer = ValueWriter(buffer: frame)
         do {
-            try WireEncoder.encode(function, into: frame)
+            try writer.writeValue(function)
         } catch {
             return completion.fail(encodingFailed("the function value \(String(reflecting: F.self))", error))
         }
         do {
-            try WireEncoder.encode(argument, into: frame)
+            try writer.writeValue(argument)
         } catch {
             return completion.fail(encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error))
         }
         guard frame.count <= Int(Int32.max) else {
             return completion.fail(.payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: frame.count))
         }
-        runtime.executor.post(.submit([QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)]))
+        runtime.executor.post(.submit(QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)))
     }
 
     private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws

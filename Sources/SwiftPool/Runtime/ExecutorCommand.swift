@@ -4,8 +4,8 @@ import Synchronization
 enum ExecutorCommand: Sendable {
     /// A pool opened: which workers it may use and the initializer frame they run first.
     case openPool(PoolPlan)
-    /// Tasks to queue, in submission order.
-    case submit([QueuedTask])
+    /// A task to queue behind those submitted before it.
+    case submit(QueuedTask)
     /// Cancel every task of the pool that has not started.
     case cancelQueued(pool: UInt32)
     /// The pool takes no more tasks; forget it once its queue is empty.

@@ -18,6 +18,7 @@ final class ExecutorLoop: @unchecked Sendable {
     private var inFlight: [UInt64: InFlightTask] = [:]
     private var sends: [PendingSend] = []
     private var finishing = false
+    private var closingPools = 0
 
     /// How the loop reaches its workers.
     enum Transport {
@@ -98,20 +99,21 @@ final class ExecutorLoop: @unchecked Sendable {
             case .openPool(let plan):
                 pools[plan.id] = PoolQueue(plan: plan, workerLimit: min(plan.workerLimit, workers.count))
                 poolOrder.append(plan.id)
-            case .submit(let tasks):
-                for task in tasks {
-                    guard let pool = pools[task.pool] else {
-                        task.completion.fail(.shutDown("run a task"))
-                        continue
-                    }
+            case .submit(let task):
+                if let pool = pools[task.pool] {
                     if let broken = pool.broken { task.completion.fail(broken) } else { pool.queue.append(task) }
+                } else {
+                    task.completion.fail(.shutDown("run a task"))
                 }
             case .cancelQueued(let id):
                 if let pool = pools[id] {
                     while let task = pool.queue.popFirst() { task.completion.cancel() }
                 }
             case .closePool(let id):
-                pools[id]?.isClosing = true
+                if let pool = pools[id], !pool.isClosing {
+                    pool.isClosing = true
+                    closingPools += 1
+                }
             case .finish:
                 finishing = true
             }
@@ -139,13 +141,18 @@ final class ExecutorLoop: @unchecked Sendable {
                 try send(task.frame, to: worker)
             }
         }
-        // Forget closed pools that have nothing left to hand out.
-        let finished = poolOrder.filter { pools[$0].map { $0.isClosing && $0.queue.isEmpty } ?? true }
-        if !finished.isEmpty {
-            for id in finished { pools[id] = nil }
-            poolOrder.removeAll { pools[$0] == nil }
-        }
+        if closingPools > 0 { forgetFinishedPools() }
         return progressed
+    }
+
+    /// Forgets closed pools that have nothing left to hand out.
+    private func forgetFinishedPools() {
+        for id in poolOrder {
+            guard let pool = pools[id], pool.isClosing, pool.queue.isEmpty else { continue }
+            pools[id] = nil
+            closingPools -= 1
+        }
+        poolOrder.removeAll { pools[$0] == nil }
     }
 
     /// The least busy worker among the first `limit` with fewer than `slots` tasks.

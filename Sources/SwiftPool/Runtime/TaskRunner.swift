@@ -76,7 +76,8 @@ final class TaskRunner {
             WireBuffer, TaskFailure
         >
     {
-        let functionName = String(reflecting: F.self)
+        // Only failures need the function's name, and making it is slow: keep it lazy.
+        var functionName: String { String(reflecting: F.self) }
         let reader = ValueReader(bytes: task.body)
         let function: F
         do {
@@ -89,7 +90,7 @@ final class TaskRunner {
         let remote = { @Sendable (error: any Error) in
             TaskFailure.remote(
                 RemoteError(
-                    function: functionName, rank: rank, host: host,
+                    function: String(reflecting: F.self), rank: rank, host: host,
                     errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error)))
         }
         let frame = WireBuffer()
@@ -102,10 +103,11 @@ final class TaskRunner {
             } catch {
                 return .failure(.pool(decodingFailed("the argument of \(functionName) (\(F.Argument.self))", error)))
             }
-            let outcome = executor.run { () async -> Swift.Result<F.Result, TaskFailure> in
-                do { return .success(try await function(argument)) } catch { return .failure(remote(error)) }
+            let box = OutcomeBox<Swift.Result<F.Result, TaskFailure>>()
+            executor.run {
+                do { box.value = .success(try await function(argument)) } catch { box.value = .failure(remote(error)) }
             }
-            switch outcome {
+            switch box.value! {
             case .success(let result):
                 do { try WireEncoder.encode(result, into: frame) } catch {
                     return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Result.self))", error)))
@@ -119,15 +121,19 @@ final class TaskRunner {
             } catch {
                 return .failure(.pool(decodingFailed("the arguments of \(functionName) ([\(F.Argument.self)])", error)))
             }
-            let outcome = executor.run { () async -> Swift.Result<[F.Result], TaskFailure> in
+            let box = OutcomeBox<Swift.Result<[F.Result], TaskFailure>>()
+            executor.run {
                 var results: [F.Result] = []
                 results.reserveCapacity(arguments.count)
                 for argument in arguments {
-                    do { results.append(try await function(argument)) } catch { return .failure(remote(error)) }
+                    do { results.append(try await function(argument)) } catch {
+                        box.value = .failure(remote(error))
+                        return
+                    }
                 }
-                return .success(results)
+                box.value = .success(results)
             }
-            switch outcome {
+            switch box.value! {
             case .success(let results):
                 do { try WireEncoder.encode(results, into: frame) } catch {
                     return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Result.self)])", error)))
@@ -181,4 +187,10 @@ func asPoolError(_ error: any Error) -> PoolError {
     case let error as MPIError: PoolError(.mpiFailure, error.description)
     default: PoolError(.protocolViolation, String(describing: error))
     }
+}
+
+/// Where work run by ``InlineTaskExecutor`` leaves its outcome. `@unchecked Sendable`: the work
+/// writes it and the runner reads it on the same thread, one after the other.
+final class OutcomeBox<Value>: @unchecked Sendable {
+    var value: Value?
 }

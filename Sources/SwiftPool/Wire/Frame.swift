@@ -62,7 +62,7 @@ struct TaskFrame {
     ) {
         buffer.append(pool)
         buffer.append(shape.rawValue)
-        ValueWriter(buffer: buffer).writeUTF8(functionTypeName)
+        buffer.appendUTF8(functionTypeName)
     }
 
     static func read(from bytes: UnsafeRawBufferPointer) throws -> TaskFrame {

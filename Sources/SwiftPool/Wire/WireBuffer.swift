@@ -64,4 +64,23 @@ final class WireBuffer: @unchecked Sendable {
     func overwrite<T: FixedWidthInteger>(_ value: T, at offset: Int) {
         (base + offset).storeBytes(of: value.littleEndian, as: T.self)
     }
+
+    /// Appends a LEB128 length: one byte below 128.
+    func appendLength(_ length: Int) {
+        var remaining = UInt64(length)
+        while remaining >= 0x80 {
+            append(UInt8(truncatingIfNeeded: remaining) | 0x80)
+            remaining >>= 7
+        }
+        append(UInt8(remaining))
+    }
+
+    /// Appends a string's UTF-8 bytes after their LEB128 length.
+    func appendUTF8(_ value: String) {
+        var value = value
+        value.withUTF8 { utf8 in
+            appendLength(utf8.count)
+            append(UnsafeRawBufferPointer(utf8))
+        }
+    }
 }

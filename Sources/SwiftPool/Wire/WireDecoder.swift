@@ -252,17 +252,20 @@ final class ValueReader: Decoder {
         if T.self == UInt16.self { return unsafeBitCast(try readInteger(UInt16.self), to: T.self) }
         if T.self == UInt8.self { return unsafeBitCast(try readInteger(UInt8.self), to: T.self) }
         if T.self == Data.self { return try readData() as! T }
-        if let arrayType = T.self as? any RawWireArray.Type {
+        switch WireTypeKind.of(T.self) {
+        case .plain, .argumentSlice: break
+        case .rawArray:
+            let arrayType = T.self as! any RawWireArray.Type
             if try peekTag() == .rawArray { return try readRawArray(arrayType) as! T }
-        }
-        if let optionalType = T.self as? any WireOptional.Type {
+        case .optional:
+            let optionalType = T.self as! any WireOptional.Type
             if try peekTag() == .nil {
                 cursor += 1
                 return optionalType.wrapping(nil) as! T
             }
             return optionalType.wrapping(try readValue(optionalType.wrappedType)) as! T
-        }
-        if let dictionaryType = T.self as? any WireDictionary.Type {
+        case .dictionary:
+            let dictionaryType = T.self as! any WireDictionary.Type
             return try readDictionary(dictionaryType) as! T
         }
         let end = try endOfValue(at: cursor)

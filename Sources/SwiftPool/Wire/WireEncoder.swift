@@ -115,31 +115,16 @@ final class ValueWriter: Encoder {
 
     func writeBool(_ value: Bool) { writeTag(value ? .true : .false) }
 
-    func writeLength(_ length: Int) {
-        var remaining = UInt64(length)
-        while remaining >= 0x80 {
-            buffer.append(UInt8(truncatingIfNeeded: remaining) | 0x80)
-            remaining >>= 7
-        }
-        buffer.append(UInt8(remaining))
-    }
-
     func writeString(_ value: String) {
         writeTag(.string)
-        writeUTF8(value)
+        buffer.appendUTF8(value)
     }
 
-    func writeUTF8(_ value: String) {
-        var value = value
-        value.withUTF8 { utf8 in
-            writeLength(utf8.count)
-            buffer.append(UnsafeRawBufferPointer(utf8))
-        }
-    }
+    func writeUTF8(_ value: String) { buffer.appendUTF8(value) }
 
     func writeData(_ value: Data) {
         writeTag(.bytes)
-        writeLength(value.count)
+        buffer.appendLength(value.count)
         value.withUnsafeBytes { buffer.append($0) }
     }
 
@@ -162,16 +147,23 @@ final class ValueWriter: Encoder {
         if T.self == UInt16.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt16.self))) }
         if T.self == UInt8.self { return writeUInt(UInt64(unsafeBitCast(value, to: UInt8.self))) }
         if T.self == Data.self { return writeData(value as! Data) }
-        if let array = value as? any RawWireWritable { return array.writeRaw(into: buffer) }
-        if let slice = value as? any RawWireSliceEncoding, slice.writeRawIfPossible(into: buffer) { return }
-        if let optional = value as? any WireOptional {
-            if let wrapped = optional.wrappedValue { return try writeValue(wrapped) }
+        switch WireTypeKind.of(T.self) {
+        case .plain: break
+        case .rawArray: return (value as! any RawWireWritable).writeRaw(into: buffer)
+        case .argumentSlice:
+            if (value as! any RawWireSliceEncoding).writeRawIfPossible(into: buffer) { return }
+        case .optional:
+            if let wrapped = (value as! any WireOptional).wrappedValue { return try writeValue(wrapped) }
             return writeTag(.nil)
+        case .dictionary:
+            let saved = enclosing
+            enclosing = nil
+            defer { enclosing = saved }
+            return try writeDictionary(value as! any WireDictionary)
         }
         let saved = enclosing
         enclosing = nil
         defer { enclosing = saved }
-        if let dictionary = value as? any WireDictionary { return try writeDictionary(dictionary) }
         let start = buffer.count
         try value.encode(to: self)
         // A type that writes nothing still occupies a slot, so readers stay aligned.
