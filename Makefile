@@ -1,10 +1,8 @@
 # SwiftPool's everyday commands. Each installs what is missing first.
-#   make run     the main job: the Mandelbrot example on every local core
+#   make run     the main job: the Mandelbrot example on every local core (no mpirun needed:
+#                started on its own, the program spawns one worker per core)
 #   make test    the whole test suite (unit tests and real mpirun jobs)
 
-MPIRUN := mpirun --allow-run-as-root --oversubscribe
-# One worker per core, plus rank 0, which mostly sleeps while it waits for results.
-NP ?= $(shell echo $$(( $$(nproc) + 1 )))
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
 .PHONY: deps run test format lint
@@ -14,7 +12,7 @@ deps:
 
 run: deps
 	swift build -c release --product Mandelbrot
-	$(MPIRUN) -np $(NP) .build/release/Mandelbrot
+	.build/release/Mandelbrot
 
 test: deps lint
 	swift test

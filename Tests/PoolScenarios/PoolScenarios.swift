@@ -40,6 +40,27 @@ struct PoolScenarios {
             }
         case "different-builds":
             Report.fact("builds.outcome", Report.outcome { try withPool { _ in } })
+        case "start":
+            // How a pool starts here: its workers, where they run, how long it took, or why not.
+            let start = ContinuousClock.now
+            let requested = CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) }
+            let outcome = Report.outcome {
+                try MPIPoolExecutor.run(maxWorkers: requested) { pool in
+                    Report.fact("start.workers", pool.maxWorkers)
+                    let placed = try pool.map(
+                        SleepAndPlace(seconds: 0.02), Array(0..<(pool.maxWorkers * 6)), chunkSize: 1)
+                    Report.fact("start.ranks", Set(placed.map(\.placement.rank)).sorted())
+                    Report.fact("start.hosts", Set(placed.map(\.placement.host)).sorted())
+                    Report.fact("start.remote", Report.outcome { try pool.submit(FailOn(failing: [1]), 1).result() })
+                }
+            }
+            Report.fact("start.outcome", outcome)
+            Report.fact("start.seconds", secondsSince(start))
+            Report.fact(
+                "start.startupSeconds",
+                MPIPoolExecutor.startupDuration.map {
+                    Double($0.components.attoseconds) / 1e18 + Double($0.components.seconds)
+                })
         default:
             print("usage: PoolScenarios <scenario>")
             exit(2)

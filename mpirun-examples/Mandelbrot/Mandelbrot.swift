@@ -1,8 +1,8 @@
 // SwiftPool's main example: renders the Mandelbrot set in bands of rows on the workers, writes a
 // PNG you can look at, and prints the wall time and the speedup over a single worker.
 //
-//   swift build -c release --product Mandelbrot
-//   mpirun --allow-run-as-root --oversubscribe -np $(( $(nproc) + 1 )) .build/release/Mandelbrot
+//   swift run -c release Mandelbrot           # on its own: spawns one worker per core
+//   mpirun -np 5 .build/release/Mandelbrot    # under mpirun: ranks 1-4 are the workers
 import ArgumentParser
 import SwiftPool
 

@@ -22,6 +22,13 @@ public final class MPIPoolExecutor: Sendable {
     /// How many workers this pool's tasks run on (1 when running in-process).
     public let maxWorkers: Int
 
+    /// How long SwiftPool took to start its processes: MPI's start-up, spawning the workers in
+    /// spawn mode, and the check that every rank runs the same build. Nil before the first pool.
+    public static var startupDuration: Duration? {
+        let nanos = PoolRuntime.startupNanos.load(ordering: .relaxed)
+        return nanos == 0 ? nil : .nanoseconds(Int64(nanos))
+    }
+
     let runtime: PoolRuntime
     let id: UInt32
     let status = PoolStatus()
@@ -38,7 +45,7 @@ public final class MPIPoolExecutor: Sendable {
     ///   - initializer: run once on each worker before this pool's first task there. If it throws,
     ///     the pool is broken: every pending and later task fails with ``PoolError/Code/brokenPool``.
     public convenience init(maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil) throws {
-        switch try PoolRuntime.start() {
+        switch try PoolRuntime.start(requestedWorkers: maxWorkers) {
         case .worker: PoolRuntime.parkForever()
         case .executor(let runtime): try self.init(runtime: runtime, maxWorkers: maxWorkers, initializer: initializer)
         }
@@ -78,7 +85,7 @@ public final class MPIPoolExecutor: Sendable {
         isolation: isolated (any Actor)? = #isolation,
         _ body: (MPIPoolExecutor) async throws -> T
     ) async throws -> T {
-        guard case .executor(let runtime) = try PoolRuntime.start() else {
+        guard case .executor(let runtime) = try PoolRuntime.start(requestedWorkers: maxWorkers) else {
             // A worker: suspend for good; the MPI thread exits the process when rank 0 is done.
             await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
             fatalError("unreachable: a worker's run never resumes")

@@ -33,6 +33,8 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
         public static let brokenPool = Code(rawValue: "broken pool")
         /// The processes of the job do not run the same executable.
         public static let differentBuilds = Code(rawValue: "different builds")
+        /// The workers could not be started.
+        public static let spawnFailed = Code(rawValue: "spawn failed")
         /// An argument to a pool call is out of range.
         public static let invalidArgument = Code(rawValue: "invalid argument")
         /// An MPI routine failed.

@@ -45,8 +45,14 @@ final class PoolRuntime: Sendable {
 
     private static let state = Mutex(State.notStarted)
 
+    /// How long the start-up took on rank 0, workers included; 0 before it finished.
+    static let startupNanos = Atomic<UInt64>(0)
+
     /// Starts the runtime on first use and says what this process is.
-    static func start() throws -> Role {
+    ///
+    /// - Parameter requestedWorkers: how many workers to spawn when this process starts them
+    ///   (spawn mode); the number of cores when nil.
+    static func start(requestedWorkers: Int? = nil) throws -> Role {
         try state.withLock { state in
             switch state {
             case .executor(let runtime): return .executor(runtime)
@@ -58,7 +64,7 @@ final class PoolRuntime: Sendable {
             case .finished:
                 throw PoolError(.shutDown, "the program is exiting and MPI has been finalized; no pool can start now")
             case .notStarted:
-                switch launch() {
+                switch launch(requestedWorkers: requestedWorkers) {
                 case .success(.executor(let runtime)):
                     state = .executor(runtime)
                     atexit { PoolRuntime.finishAtExit() }
@@ -100,17 +106,19 @@ final class PoolRuntime: Sendable {
     }
 
     /// Starts the MPI thread and waits until it says what this process is.
-    private static func launch() -> Result<Role, PoolError> {
+    private static func launch(requestedWorkers: Int?) -> Result<Role, PoolError> {
         let report = Mutex<StartupReport?>(nil)
         let reported = DispatchSemaphore(value: 0)
         let tell = { @Sendable (value: StartupReport) in
             report.withLock { $0 = value }
             reported.signal()
         }
-        let thread = DedicatedThread.start { ownMPI(tell) }
+        let startedAt = monotonicNanos()
+        let thread = DedicatedThread.start { ownMPI(requestedWorkers: requestedWorkers, tell) }
         reported.wait()
         switch report.withLock({ $0 })! {
         case .executor(let loop, let count):
+            startupNanos.store(monotonicNanos() &- startedAt, ordering: .relaxed)
             return .success(.executor(PoolRuntime(executor: loop, processCount: count, thread: thread)))
         case .worker: return .success(.worker)
         case .failed(let error):
@@ -120,10 +128,11 @@ final class PoolRuntime: Sendable {
     }
 
     /// The MPI thread's whole life, from `MPI_Init_thread` to `MPI_Finalize`.
-    private static func ownMPI(_ tell: @Sendable (StartupReport) -> Void) {
-        let communicator: Communicator
+    private static func ownMPI(requestedWorkers: Int?, _ tell: @Sendable (StartupReport) -> Void) {
+        let link: PoolLink
         let rank: Int
         let size: Int
+        LaunchPlan.prepareEnvironment()
         do {
             let level = try MPIEnvironment.initialize(requesting: .funneled)
             guard level >= .funneled else {
@@ -134,23 +143,32 @@ final class PoolRuntime: Sendable {
                 try? MPIEnvironment.finalize()
                 return
             }
-            communicator = try Communicator.world.duplicate()
-            rank = try communicator.rank()
-            size = try communicator.size()
+            link = try WorkerDiscovery.poolLink(requestedWorkers: requestedWorkers)
+            rank = try link.communicator.rank()
+            size = try link.communicator.size()
+        } catch let error as PoolError {
+            tell(.failed(error))
+            try? MPIEnvironment.finalize()
+            return
         } catch {
             tell(.failed(PoolError(.mpiFailure, "MPI could not start: \(error)")))
+            try? MPIEnvironment.finalize()
             return
         }
         let host = currentHostName()
         PoolProcess.setRank(rank)
-        if let mismatch = checkSameBuild(communicator, rank: rank, host: host) {
-            try? communicator.free()
+        let peers: [Peer]
+        let communicator = link.communicator
+        switch Peer.survey(communicator, rank: rank, host: host) {
+        case .success(let surveyed): peers = surveyed
+        case .failure(let mismatch):
+            link.close()
             try? MPIEnvironment.finalize()
             if rank == 0 {
                 tell(.failed(mismatch))
                 return
             }
-            exit(1)
+            exitWorker(code: 1)
         }
         if rank == 0 {
             let transport: ExecutorLoop.Transport =
@@ -158,8 +176,12 @@ final class PoolRuntime: Sendable {
             let loop = ExecutorLoop(transport: transport)
             tell(.executor(loop, processCount: size))
             loop.run()
-            try? communicator.free()
+            link.close()
             try? MPIEnvironment.finalize()
+            if link.isSpawned {
+                // The spawned workers' daemon belongs to this process: stay until they are gone.
+                Peer.waitUntilGone(peers.dropFirst(), timeoutNanos: 10_000_000_000)
+            }
         } else {
             tell(.worker)
             do {
@@ -168,49 +190,19 @@ final class PoolRuntime: Sendable {
                 printToStandardError("SwiftPool worker rank \(rank) (\(host)): \(error)")
                 MPIEnvironment.abort(code: 1)
             }
-            try? communicator.free()
+            link.close()
             try? MPIEnvironment.finalize()
-            exit(0)
+            exitWorker(code: 0)
         }
     }
 
-    /// Compares every rank's executable fingerprint with rank 0's. Returns the error on every rank
-    /// when one differs, nil when all match.
-    private static func checkSameBuild(_ communicator: Communicator, rank: Int, host: String) -> PoolError? {
-        let hostBytes = 64
-        var record = withUnsafeBytes(of: BuildFingerprint.ofExecutable().littleEndian) { Array($0) }
-        record +=
-            Array(host.utf8.prefix(hostBytes)) + Array(repeating: 0, count: hostBytes - min(host.utf8.count, hostBytes))
-        do {
-            let all = try communicator.gather(record, root: 0)
-            var verdict = [UInt8](repeating: 0, count: 8)
-            if rank == 0 {
-                let size = all.count / record.count
-                func fingerprint(_ index: Int) -> UInt64 {
-                    all.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: index * record.count, as: UInt64.self) }
-                }
-                let firstDifferent = (1..<max(size, 1)).first { fingerprint($0) != fingerprint(0) } ?? 0
-                verdict = withUnsafeBytes(of: UInt64(firstDifferent).littleEndian) { Array($0) }
-                try communicator.broadcast(&verdict, root: 0)
-                guard firstDifferent != 0 else { return nil }
-                let start = firstDifferent * record.count + 8
-                let otherHost = String(decoding: all[start..<start + hostBytes].prefix { $0 != 0 }, as: UTF8.self)
-                return PoolError(
-                    .differentBuilds,
-                    "rank \(firstDifferent) on host \(otherHost) runs a different build of the program than rank 0 on "
-                        + "host \(host) (\(BuildFingerprint.executablePath)); workers find functions by type name, so "
-                        + "every rank must run the same executable: copy the one binary to every host and start it again"
-                )
-            }
-            try communicator.broadcast(&verdict, root: 0)
-            let firstDifferent = verdict.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) }
-            guard firstDifferent != 0 else { return nil }
-            if Int(firstDifferent) == rank {
-                printToStandardError("SwiftPool: rank \(rank) on \(host) runs a different build than rank 0; exiting")
-            }
-            return PoolError(.differentBuilds, "rank \(firstDifferent) runs a different build than rank 0")
-        } catch {
-            return PoolError(.mpiFailure, "the start-up build check failed: \(error)")
-        }
+    /// Ends a worker process at once after MPI is finalized. Its launcher may go away as soon as
+    /// rank 0 exits (a spawned worker's daemon belongs to rank 0) and then signals what is left
+    /// with SIGPIPE; so the worker ignores that signal, flushes what its tasks printed, and exits
+    /// without running exit handlers that could still be racing the daemon.
+    private static func exitWorker(code: Int32) -> Never {
+        signal(SIGPIPE, SIG_IGN)
+        fflush(nil)
+        _exit(code)
     }
 }

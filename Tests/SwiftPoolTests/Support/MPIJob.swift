@@ -128,3 +128,14 @@ final class DrainedPipe: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 }
+
+extension MPIJob {
+    /// Runs a program of this package on its own, without mpirun: a singleton that spawns its
+    /// workers.
+    static func runAlone(
+        _ program: String, arguments: [String] = [], timeout: Double = 90, environment: [String: String] = [:]
+    ) throws -> MPIJob {
+        let executable = productsFolder.appendingPathComponent(program).path
+        return try launch([executable] + arguments, timeout: timeout, environment: environment)
+    }
+}

@@ -1,0 +1,85 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Where a pool's workers come from.
+///
+/// - `world` mode: the program was started by a launcher (`mpirun -np N`, `srun`), and ranks
+///   1..N-1 of `MPI_COMM_WORLD` are the workers. A single launched process runs tasks in-process.
+/// - `spawn` mode: the program was started on its own (a singleton), and the first pool starts
+///   its workers with `MPI_Comm_spawn`: copies of this executable, which find their parent with
+///   `MPI_Comm_get_parent` and serve.
+///
+/// `SWIFTPOOL_LAUNCH` chooses: `auto` (the default: spawn when started on its own, world when
+/// started by a launcher), `world` (never spawn) or `spawn` (spawn even under `mpirun -np 1`).
+enum LaunchPlan {
+    enum Mode: String {
+        case auto, world, spawn
+    }
+
+    static func mode() throws -> Mode {
+        guard let text = environment("SWIFTPOOL_LAUNCH"), !text.isEmpty else { return .auto }
+        guard let mode = Mode(rawValue: text.lowercased()) else {
+            throw PoolError(
+                .invalidArgument, "SWIFTPOOL_LAUNCH is \"\(text)\"; use auto (the default), world or spawn")
+        }
+        return mode
+    }
+
+    /// Whether a launcher started this process: Open MPI's mpirun, or PMIx/PMI as under `srun`.
+    /// Read once, before MPI starts: a singleton's own MPI start-up sets the same variables.
+    static let startedByLauncher: Bool = {
+        ["OMPI_COMM_WORLD_SIZE", "PMIX_RANK", "PMI_RANK", "PMI_SIZE"].contains { environment($0) != nil }
+    }()
+
+    /// Whether a process that is alone in `MPI_COMM_WORLD` should spawn its workers.
+    static func shouldSpawn(mode: Mode) -> Bool {
+        switch mode {
+        case .spawn: true
+        case .world: false
+        case .auto: !startedByLauncher
+        }
+    }
+
+    /// Called before `MPI_Init_thread`: a singleton that will spawn one worker per core needs
+    /// more slots than Open MPI counts (the cores, rank 0 included), so allow oversubscription
+    /// unless the user has set it either way.
+    static func prepareEnvironment() {
+        guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
+        if environment("OMPI_MCA_rmaps_base_oversubscribe") == nil {
+            setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
+        }
+    }
+
+    /// How many workers to spawn by default: one per core this process may run on (its CPU
+    /// affinity, which honours `taskset` and cgroup cpusets). A launcher such as mpirun binds its
+    /// processes to single cores, which says nothing about the machine, so then every online core.
+    static var defaultSpawnCount: Int {
+        if !startedByLauncher, let allowed = allowedCPUList(), allowed > 0 { return allowed }
+        return max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
+    }
+
+    /// Counts the CPUs in `Cpus_allowed_list` of /proc/self/status ("0-3,6").
+    private static func allowedCPUList() -> Int? {
+        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        defer { fclose(file) }
+        var line: UnsafeMutablePointer<CChar>? = nil
+        var capacity = 0
+        defer { free(line) }
+        while getline(&line, &capacity, file) > 0, let line {
+            let text = String(cString: line)
+            guard text.hasPrefix("Cpus_allowed_list:") else { continue }
+            var count = 0
+            for range in text.dropFirst("Cpus_allowed_list:".count).split(separator: ",") {
+                let bounds = range.split(separator: "-").compactMap { Int($0.filter(\.isNumber)) }
+                if bounds.count == 2 { count += bounds[1] - bounds[0] + 1 } else if bounds.count == 1 { count += 1 }
+            }
+            return count
+        }
+        return nil
+    }
+
+    private static func environment(_ name: String) -> String? {
+        getenv(name).map { String(cString: $0) }
+    }
+}

@@ -1,0 +1,64 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// One process of the pool as rank 0 learns of it at start-up: which build it runs, its process
+/// id and its host.
+struct Peer {
+    var fingerprint: UInt64
+    var processID: Int32
+    var host: String
+
+    private static let hostBytes = 64
+    private static let recordBytes = 8 + 4 + hostBytes
+
+    /// Gathers every rank's record on rank 0 and checks that all run rank 0's build. Every rank
+    /// learns the verdict; only rank 0 gets the records.
+    static func survey(_ communicator: Communicator, rank: Int, host: String) -> Result<[Peer], PoolError> {
+        var record = withUnsafeBytes(of: BuildFingerprint.ofExecutable().littleEndian) { Array($0) }
+        record += withUnsafeBytes(of: getpid().littleEndian) { Array($0) }
+        let hostUTF8 = Array(host.utf8.prefix(hostBytes))
+        record += hostUTF8 + Array(repeating: 0, count: hostBytes - hostUTF8.count)
+        do {
+            let gathered = try communicator.gather(record, root: 0)
+            let peers = stride(from: 0, to: gathered.count, by: recordBytes).map {
+                Peer(gathered[$0..<$0 + recordBytes])
+            }
+            let firstDifferent = peers.firstIndex { $0.fingerprint != peers[0].fingerprint } ?? 0
+            var verdict = withUnsafeBytes(of: UInt64(firstDifferent).littleEndian) { Array($0) }
+            try communicator.broadcast(&verdict, root: 0)
+            let different = Int(verdict.withUnsafeBytes { $0.loadUnaligned(as: UInt64.self) })
+            guard different != 0 else { return .success(peers) }
+            if rank == 0 {
+                return .failure(
+                    PoolError(
+                        .differentBuilds,
+                        "rank \(different) on host \(peers[different].host) runs a different build of the program "
+                            + "than rank 0 on host \(host) (\(BuildFingerprint.executablePath)); workers find functions "
+                            + "by type name, so every rank must run the same executable: copy the one binary to every "
+                            + "host and start it again"))
+            }
+            if different == rank {
+                printToStandardError("SwiftPool: rank \(rank) on \(host) runs a different build than rank 0; exiting")
+            }
+            return .failure(PoolError(.differentBuilds, "rank \(different) runs a different build than rank 0"))
+        } catch {
+            return .failure(PoolError(.mpiFailure, "the start-up check of every rank failed: \(error)"))
+        }
+    }
+
+    private init(_ record: ArraySlice<UInt8>) {
+        let bytes = Array(record)
+        fingerprint = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
+        processID = bytes.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: Int32.self)) }
+        host = String(decoding: bytes[12...].prefix { $0 != 0 }, as: UTF8.self)
+    }
+
+    /// Waits until the given processes (on this host) have exited, or the timeout passes.
+    static func waitUntilGone(_ peers: some Sequence<Peer>, timeoutNanos: UInt64) {
+        let deadline = monotonicNanos() &+ timeoutNanos
+        for peer in peers {
+            while kill(peer.processID, 0) == 0 && monotonicNanos() < deadline { sleepNanos(1_000_000) }
+        }
+    }
+}
