@@ -5,16 +5,21 @@
 
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
-.PHONY: deps run test format lint
+.PHONY: deps test-deps run test format lint
 
 deps:
 	@bash scripts/install-deps.sh
+
+# The tests also start a real Slurm cluster (Debian's slurm-wlm and munge) on fake hosts made of
+# network namespaces; without root those tests are skipped and say why.
+test-deps:
+	@bash scripts/install-deps.sh slurm-wlm munge iproute2
 
 run: deps
 	swift build -c release --product Mandelbrot
 	.build/release/Mandelbrot
 
-test: deps lint
+test: test-deps lint
 	swift test
 
 lint:

@@ -48,6 +48,16 @@ struct FailOn: RemoteFunction {
     }
 }
 
+/// Throws when it runs on `host`; sleeps a little otherwise, so the items spread over the hosts.
+struct FailOnHost: RemoteFunction {
+    var host: String
+    func callAsFunction(_ x: Int) throws -> Int {
+        if PoolProcess.hostName == host { throw ItemError(item: x) }
+        usleep(20_000)
+        return x
+    }
+}
+
 /// Sleeps for `seconds`, then returns its argument.
 struct SleepThenEcho: RemoteFunction {
     var seconds: Double

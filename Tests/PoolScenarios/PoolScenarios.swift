@@ -52,6 +52,14 @@ struct PoolScenarios {
                     Report.fact("start.ranks", Set(placed.map(\.placement.rank)).sorted())
                     Report.fact("start.hosts", Set(placed.map(\.placement.host)).sorted())
                     Report.fact("start.remote", Report.outcome { try pool.submit(FailOn(failing: [1]), 1).result() })
+                    // The first failing item is one that ran on the last host: its error names it.
+                    let lastHost = placed.map(\.placement.host).max() ?? ""
+                    Report.fact("start.failingHost", lastHost)
+                    Report.fact(
+                        "start.hostError",
+                        Report.outcome {
+                            try pool.map(FailOnHost(host: lastHost), Array(0..<(pool.maxWorkers * 6)), chunkSize: 1)
+                        })
                 }
             }
             Report.fact("start.outcome", outcome)

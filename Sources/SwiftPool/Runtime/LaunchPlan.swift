@@ -41,14 +41,17 @@ enum LaunchPlan {
         }
     }
 
-    /// Called before `MPI_Init_thread`: a singleton that will spawn one worker per core needs
-    /// more slots than Open MPI counts (the cores, rank 0 included), so allow oversubscription
-    /// unless the user has set it either way.
+    /// Called before `MPI_Init_thread` in a singleton that will spawn its workers, for settings
+    /// the user has not made either way:
+    /// - one worker per core needs more slots than Open MPI counts (the cores, rank 0 included),
+    ///   so allow oversubscription;
+    /// - PMIx authenticates through munge when munge is installed, and waits about two seconds
+    ///   for it when its daemon is not running; processes on one machine need no munge, so use
+    ///   PMIx's native security.
     static func prepareEnvironment() {
         guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
-        if environment("OMPI_MCA_rmaps_base_oversubscribe") == nil {
-            setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
-        }
+        setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
+        setenv("PMIX_MCA_psec", "native", 0)
     }
 
     /// How many workers to spawn by default: one per core this process may run on (its CPU

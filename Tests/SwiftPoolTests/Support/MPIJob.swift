@@ -29,39 +29,20 @@ struct MPIJob {
 
     /// Runs a command line (found on PATH) with a time limit.
     static func launch(_ command: [String], timeout: Double, environment: [String: String] = [:]) throws -> MPIJob {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = command
-        var merged = ProcessInfo.processInfo.environment
         // Keep the pool's own tuning knobs from leaking in from the developer's shell.
-        merged = merged.filter { !$0.key.hasPrefix("SWIFTPOOL_") }
+        var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWIFTPOOL_") }
+        // With munge installed (for the Slurm tests) but its daemon not running, PMIx waits two
+        // seconds for it at every start; jobs on one machine need no munge.
+        merged["PMIX_MCA_psec"] = "native"
         for (key, value) in environment { merged[key] = value }
-        process.environment = merged
-        let output = Pipe()
-        let errors = Pipe()
-        process.standardOutput = output
-        process.standardError = errors
-        let outputData = DrainedPipe(output)
-        let errorData = DrainedPipe(errors)
         let start = Date()
-        try process.run()
-        let finished = DispatchSemaphore(value: 0)
-        process.terminationHandler = { _ in finished.signal() }
-        var timedOut = false
-        if finished.wait(timeout: .now() + timeout) == .timedOut {
-            timedOut = true
-            process.terminate()
-            if finished.wait(timeout: .now() + 5) == .timedOut {
-                kill(process.processIdentifier, SIGKILL)
-                finished.wait()
-            }
-        }
+        let child = try ChildProcess.run(command, environment: merged, timeout: timeout)
         var job = MPIJob(
-            exitCode: process.terminationStatus,
-            standardOutput: outputData.text(),
-            standardError: errorData.text(),
+            exitCode: child.status,
+            standardOutput: String(decoding: child.standardOutput, as: UTF8.self),
+            standardError: String(decoding: child.standardError, as: UTF8.self),
             seconds: Date().timeIntervalSince(start),
-            timedOut: timedOut)
+            timedOut: child.timedOut)
         for line in job.standardOutput.split(separator: "\n") where line.hasPrefix("RESULT ") {
             let parts = line.split(separator: " ", maxSplits: 2)
             guard parts.count == 3 else { continue }
@@ -107,25 +88,6 @@ struct Outcome: Decodable {
         var host: String
         var errorType: String
         var message: String
-    }
-}
-
-/// Reads a pipe to the end on a background thread, so a chatty child never blocks on a full pipe.
-final class DrainedPipe: @unchecked Sendable {
-    private var data = Data()
-    private let done = DispatchSemaphore(value: 0)
-
-    init(_ pipe: Pipe) {
-        let handle = pipe.fileHandleForReading
-        Thread.detachNewThread { [self] in
-            data = handle.readDataToEndOfFile()
-            done.signal()
-        }
-    }
-
-    func text() -> String {
-        done.wait()
-        return String(decoding: data, as: UTF8.self)
     }
 }
 

@@ -1,0 +1,61 @@
+import Foundation
+
+/// A real three-node Slurm cluster on fake hosts (mpirun-examples/slurm-cluster.sh), started for
+/// one test and stopped afterwards, daemons and namespaces included, however the test ends.
+struct SlurmCluster {
+    let prefix: String
+
+    /// Why a Slurm cluster cannot be started here, or nil when it can.
+    static var unavailableReason: String? {
+        if let reason = FakeHosts.unavailableReason { return reason }
+        for tool in [
+            "/usr/sbin/slurmctld", "/usr/sbin/slurmd", "/usr/bin/sbatch", "/usr/sbin/munged", "/usr/bin/nsenter",
+        ]
+        where !FileManager.default.isExecutableFile(atPath: tool) {
+            return "\(tool) is missing (install slurm-wlm and munge: scripts/install-deps.sh slurm-wlm munge)"
+        }
+        return nil
+    }
+
+    static var script: String {
+        URL(fileURLWithPath: FakeHosts.script).deletingLastPathComponent().appendingPathComponent("slurm-cluster.sh")
+            .path
+    }
+
+    static var batchScript: String {
+        URL(fileURLWithPath: FakeHosts.script).deletingLastPathComponent().appendingPathComponent("swiftpool.sbatch")
+            .path
+    }
+
+    /// Starts the cluster, runs `body`, and stops the cluster even when `body` throws.
+    static func with<T>(_ body: (SlurmCluster) throws -> T) throws -> T {
+        let cluster = SlurmCluster(prefix: "sps\(getpid() % 100_000)")
+        _ = try MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60)
+        let up = try MPIJob.launch(["bash", script, "up", cluster.prefix], timeout: 120)
+        defer { _ = try? MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60) }
+        guard up.exitCode == 0 else {
+            throw SetupFailed(what: "a Slurm cluster", output: up.standardOutput + up.standardError)
+        }
+        return try body(cluster)
+    }
+
+    /// Submits swiftpool.sbatch for a program of this package and waits for the job to end.
+    func submit(
+        _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 180
+    ) throws -> MPIJob {
+        let executable = MPIJob.productsFolder.appendingPathComponent(program).path
+        return try MPIJob.launch(
+            [
+                "bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)", Self.batchScript,
+                executable,
+            ]
+                + arguments,
+            timeout: timeout,
+            environment: [
+                "LAUNCHER": launcher,
+                // The fake hosts talk over their veth only, and share two cores.
+                "OMPI_MCA_btl": "tcp,self", "OMPI_MCA_btl_tcp_if_include": "eth0",
+                "OMPI_MCA_oob_tcp_if_include": "eth0", "OMPI_MCA_hwloc_base_binding_policy": "none",
+            ])
+    }
+}
