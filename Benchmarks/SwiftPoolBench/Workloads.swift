@@ -1,3 +1,5 @@
+import Dispatch
+import Synchronization
 import SwiftPool
 
 #if canImport(Glibc)
@@ -38,4 +40,22 @@ func elapsedSeconds(_ duration: Duration) -> Double {
 func quantile(_ sorted: [Double], _ q: Double) -> Double {
     guard !sorted.isEmpty else { return .nan }
     return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * q).rounded()))]
+}
+
+func figure(_ name: String, _ value: Double, _ unit: String) {
+    print("FIGURE \(name) \(value) \(unit)")
+}
+
+/// A result handed from a task to a waiting thread.
+final class OutcomeSlot<T: Sendable>: Sendable {
+    private let value = Mutex<Result<T, any Error>?>(nil)
+    func set(_ result: Result<T, any Error>) { value.withLock { $0 = result } }
+    func get() throws -> T { try value.withLock { $0! }.get() }
+}
+
+/// A semaphore a detached task may signal.
+final class DispatchSemaphoreWrapper: Sendable {
+    private let semaphore = DispatchSemaphore(value: 0)
+    func signal() { semaphore.signal() }
+    func wait() { semaphore.wait() }
 }

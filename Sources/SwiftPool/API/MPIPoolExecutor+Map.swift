@@ -12,17 +12,42 @@ extension MPIPoolExecutor {
     ///   cancelled), ``PoolError/Code/timedOut`` when `timeout` passes, or ``PoolError`` when the
     ///   pool cannot take the work.
     @available(*, noasync, message: "blocks the thread; async code gets the async overload")
+    @inlinable
     public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
         _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil
     ) throws -> [F.Result] {
+        // Inlinable, so that reading the items and joining the results is compiled for the
+        // caller's concrete types: a copy, not a generic call per element.
+        Self.joined(try mapChunks(function, Array(items), chunkSize: chunkSize, timeout: timeout))
+    }
+
+    /// Applies `function` to every item on the workers and returns the results in input order,
+    /// suspending instead of blocking. See the blocking overload for the parameters.
+    @inlinable
+    public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
+        _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil
+    ) async throws -> [F.Result] {
+        Self.joined(try await mapChunks(function, Array(items), chunkSize: chunkSize, timeout: timeout))
+    }
+
+    @inlinable
+    static func joined<Result>(_ parts: [[Result]]) -> [Result] {
+        var results: [Result] = []
+        results.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { results += part }
+        return results
+    }
+
+    /// The blocking map: submits the chunks and waits for each in order.
+    @usableFromInline
+    @available(*, noasync)
+    func mapChunks<F: RemoteFunction>(
+        _ function: F, _ arguments: [F.Argument], chunkSize: Int?, timeout: Duration?
+    ) throws -> [[F.Result]] {
         let deadline = Deadline(after: timeout)
-        let (chunks, count) = try submitChunks(function, items, chunkSize: chunkSize)
-        var results: [F.Result] = []
-        results.reserveCapacity(count)
+        let chunks = try submitChunks(function, arguments, chunkSize: chunkSize)
         do {
-            for chunk in chunks {
-                results += try chunk.result(timeout: deadline.remaining.map { .nanoseconds($0) })
-            }
+            return try chunks.map { try $0.result(timeout: deadline.remaining.map { .nanoseconds($0) }) }
         } catch let error as PoolError where error.code == .timedOut {
             for chunk in chunks { chunk.cancel() }
             throw PoolError.timedOut("map", after: timeout ?? .zero)
@@ -30,34 +55,32 @@ extension MPIPoolExecutor {
             for chunk in chunks { chunk.cancel() }
             throw error
         }
-        return results
     }
 
-    /// Applies `function` to every item on the workers and returns the results in input order,
-    /// suspending instead of blocking. See the blocking overload for the parameters.
-    public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
-        _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil
-    ) async throws -> [F.Result] {
-        let (chunks, count) = try submitChunks(function, items, chunkSize: chunkSize)
-        let collect = { @Sendable () async throws -> [F.Result] in
-            var results: [F.Result] = []
-            results.reserveCapacity(count)
-            for chunk in chunks { results += try await chunk.value }
-            return results
+    /// The async map: submits the chunks and awaits each in order, racing the timeout.
+    @usableFromInline
+    func mapChunks<F: RemoteFunction>(
+        _ function: F, _ arguments: [F.Argument], chunkSize: Int?, timeout: Duration?
+    ) async throws -> [[F.Result]] {
+        let chunks = try submitChunks(function, arguments, chunkSize: chunkSize)
+        let collect = { @Sendable () async throws -> [[F.Result]] in
+            var parts: [[F.Result]] = []
+            for chunk in chunks { parts.append(try await chunk.value) }
+            return parts
         }
         do {
             guard let timeout else { return try await collect() }
-            return try await withThrowingTaskGroup(of: [F.Result]?.self) { group in
+            return try await withThrowingTaskGroup(of: [[F.Result]]?.self) { group in
                 group.addTask { try await collect() }
                 group.addTask {
                     try await Task.sleep(for: timeout)
                     return nil
                 }
                 defer { group.cancelAll() }
-                guard let results = try await group.next()! else {
+                guard let parts = try await group.next()! else {
                     throw PoolError.timedOut("map", after: timeout)
                 }
-                return results
+                return parts
             }
         } catch {
             for chunk in chunks { chunk.cancel() }
@@ -65,16 +88,15 @@ extension MPIPoolExecutor {
         }
     }
 
-    /// Splits the items into chunk tasks and submits them in order.
-    private func submitChunks<F: RemoteFunction, S: Sequence<F.Argument>>(
-        _ function: F, _ items: S, chunkSize: Int?
-    ) throws -> (chunks: [Future<[F.Result]>], itemCount: Int) {
+    /// Splits the arguments into chunk tasks and submits them in order.
+    private func submitChunks<F: RemoteFunction>(
+        _ function: F, _ arguments: [F.Argument], chunkSize: Int?
+    ) throws -> [Future<[F.Result]>] {
         try checkAcceptsWork("map")
         if let chunkSize, chunkSize < 1 {
             throw PoolError(.invalidArgument, "chunkSize must be at least 1, not \(chunkSize)")
         }
         let name = try FunctionLookup.checkFindable(F.self)
-        let arguments = Array(items)
         let size = chunkSize ?? Self.automaticChunkSize(itemCount: arguments.count, workers: maxWorkers)
         var chunks: [Future<[F.Result]>] = []
         chunks.reserveCapacity((arguments.count + size - 1) / size)
@@ -88,7 +110,7 @@ extension MPIPoolExecutor {
             chunks.append(chunk)
             start = end
         }
-        return (chunks, arguments.count)
+        return chunks
     }
 
     /// About four chunks per worker, as `multiprocessing.Pool.map` chooses: enough to even out

@@ -23,6 +23,26 @@ public protocol RemoteFunction: Codable, Sendable {
 
     /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
     func callAsFunction(_ argument: Argument) async throws -> Result
+
+    /// Runs the function on every argument of a chunk, in order, and returns their results; the
+    /// first error thrown ends the chunk. `map` sends items to workers in chunks.
+    ///
+    /// The default calls ``callAsFunction(_:)`` once per argument. It is compiled into the module
+    /// that declares the function type, for that type, so a synchronous `callAsFunction` is a
+    /// direct call per item. A type may implement it itself to handle a chunk at once (to share
+    /// set-up between items, or to vectorize).
+    func callAsFunction(chunk arguments: [Argument]) async throws -> [Result]
+}
+
+extension RemoteFunction {
+    /// Calls ``callAsFunction(_:)`` on each argument in order, stopping at the first error.
+    @inlinable
+    public func callAsFunction(chunk arguments: [Argument]) async throws -> [Result] {
+        var results: [Result] = []
+        results.reserveCapacity(arguments.count)
+        for argument in arguments { results.append(try await self(argument)) }
+        return results
+    }
 }
 
 /// A remote function whose inputs are all stored properties, submitted without an argument:

@@ -123,15 +123,9 @@ final class TaskRunner {
             }
             let box = OutcomeBox<Swift.Result<[F.Result], TaskFailure>>()
             executor.run {
-                var results: [F.Result] = []
-                results.reserveCapacity(arguments.count)
-                for argument in arguments {
-                    do { results.append(try await function(argument)) } catch {
-                        box.value = .failure(remote(error))
-                        return
-                    }
+                do { box.value = .success(try await function(chunk: arguments)) } catch {
+                    box.value = .failure(remote(error))
                 }
-                box.value = .success(results)
             }
             switch box.value! {
             case .success(let results):
