@@ -170,3 +170,14 @@ private struct HiddenSquare: RemoteFunction {
 func submitHiddenFunction(_ pool: MPIPoolExecutor) throws -> Future<Int> {
     try pool.submit(HiddenSquare(), 3)
 }
+
+/// A function value that cannot be decoded on the worker, taking a large array: the worker must
+/// drop the array it never reads.
+struct UndecodableSum: RemoteFunction {
+    init() {}
+    init(from decoder: any Decoder) throws {
+        throw DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: "UndecodableSum refuses to decode"))
+    }
+    func encode(to encoder: any Encoder) throws {}
+    func callAsFunction(_ values: [Double]) -> Double { values.reduce(0, +) }
+}

@@ -81,6 +81,12 @@ enum LifecycleScenarios {
         Report.fact("big.bytes", echoed.count * 8)
         Report.fact("big.identical", echoed == values)
         Report.fact("big.remoteSum", try pool.submit(SumArray(), values).result() == values.reduce(0, +))
+        // A large argument whose task fails before reading it is dropped, and the next one works.
+        let unread = try pool.submit(UndecodableSum(), Array(values.prefix(1 << 20)))
+        Report.fact("big.unreadOutcome", Report.outcome { try unread.result() })
+        Report.fact(
+            "big.afterUnread",
+            try pool.submit(SumArray(), Array(values.prefix(1 << 20))).result() == values.prefix(1 << 20).reduce(0, +))
     }
 
     /// A function with no argument, and where it ran.

@@ -138,19 +138,23 @@ public final class MPIPoolExecutor: Sendable {
         } catch {
             return completion.fail(encodingFailed("the function value \(String(reflecting: F.self))", error))
         }
+        let attachment: OutgoingAttachment?
         do {
-            try writer.writeValue(argument)
+            attachment = try writer.writeTopLevel(argument)
         } catch {
             return completion.fail(encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error))
         }
-        guard frame.count <= Int(Int32.max) else {
-            return completion.fail(.payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: frame.count))
+        let outgoing = OutgoingFrame(bytes: frame, attachment: attachment)
+        guard frame.count <= Int(Int32.max), (attachment?.count ?? 0) <= Int(Int32.max) else {
+            return completion.fail(
+                .payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: outgoing.byteCount))
         }
-        runtime.executor.post(.submit(QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)))
+        if attachment != nil { FrameHeader.markAttachment(in: frame) }
+        runtime.executor.post(.submit(QueuedTask(id: taskID, pool: id, frame: outgoing, completion: completion)))
     }
 
     private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws
-        -> WireBuffer
+        -> OutgoingFrame
     {
         let name = try FunctionLookup.checkFindable(type(of: initializer))
         let frame = WireBuffer()
@@ -162,7 +166,7 @@ public final class MPIPoolExecutor: Sendable {
         } catch {
             throw encodingFailed("the initializer \(String(reflecting: type(of: initializer)))", error)
         }
-        return frame
+        return OutgoingFrame(bytes: frame)
     }
 
     func checkAcceptsWork(_ action: String) throws {

@@ -41,45 +41,78 @@ struct Communicator: @unchecked Sendable {
         try mpiCall("MPI_Comm_free") { MPI_Comm_free(&handle) }
     }
 
-    /// `MPI_Isend` of a whole buffer as bytes. The returned send keeps the buffer alive until MPI
-    /// is done with it.
-    func startSend(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) -> PendingSend {
-        guard buffer.count <= Int(Int32.max) else {
-            throw MPIError(
-                routine: "MPI_Isend", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
-        }
+    /// `MPI_Isend` of `bytes`. The returned send keeps `owner` (whose storage `bytes` points
+    /// into) alive until MPI is done with it.
+    func startSend(
+        _ bytes: UnsafeRawBufferPointer, keepingAlive owner: AnyObject, to destination: Int, tag: Int32
+    ) throws(MPIError) -> PendingSend {
+        let count = try messageCount(bytes.count, routine: "MPI_Isend")
         var request: MPI_Request? = nil
         try mpiCall("MPI_Isend") {
-            MPI_Isend(buffer.base, Int32(buffer.count), cmpi_byte(), Int32(destination), tag, raw, &request)
+            MPI_Isend(bytes.baseAddress, count, cmpi_byte(), Int32(destination), tag, raw, &request)
         }
-        return PendingSend(request: request!, buffer: buffer)
+        return PendingSend(request: request!, owner: owner)
     }
 
-    /// `MPI_Send` of a whole buffer as bytes: returns once the buffer may be reused.
+    /// `MPI_Send` of `bytes`: returns once the memory may be reused.
+    func send(_ bytes: UnsafeRawBufferPointer, to destination: Int, tag: Int32) throws(MPIError) {
+        let count = try messageCount(bytes.count, routine: "MPI_Send")
+        try mpiCall("MPI_Send") { MPI_Send(bytes.baseAddress, count, cmpi_byte(), Int32(destination), tag, raw) }
+    }
+
+    /// `MPI_Send` of a whole buffer.
     func send(_ buffer: WireBuffer, to destination: Int, tag: Int32) throws(MPIError) {
-        guard buffer.count <= Int(Int32.max) else {
-            throw MPIError(
-                routine: "MPI_Send", code: -1, text: "message of \(buffer.count) bytes exceeds MPI's count limit")
-        }
-        try mpiCall("MPI_Send") {
-            MPI_Send(buffer.base, Int32(buffer.count), cmpi_byte(), Int32(destination), tag, raw)
-        }
+        try withExtendedLifetime(buffer) { () throws(MPIError) in try send(buffer.bytes, to: destination, tag: tag) }
     }
 
-    /// `MPI_Improbe` then, when a message is there, `MPI_Get_count` and `MPI_Mrecv` into a buffer of
-    /// exactly its size. Returns `nil` at once when nothing has arrived.
-    func receiveIfArrived(from source: Int? = nil) throws(MPIError) -> ReceivedMessage? {
+    private func messageCount(_ bytes: Int, routine: StaticString) throws(MPIError) -> Int32 {
+        guard bytes <= Int(Int32.max) else {
+            throw MPIError(routine: "\(routine)", code: -1, text: "message of \(bytes) bytes exceeds MPI's count limit")
+        }
+        return Int32(bytes)
+    }
+
+    /// `MPI_Improbe` for a message with `tag` then, when one is there, `MPI_Get_count` and
+    /// `MPI_Mrecv` into a buffer of exactly its size. Returns `nil` at once when nothing has arrived.
+    func receiveIfArrived(from source: Int? = nil, tag: Int32) throws(MPIError) -> ReceivedMessage? {
         var flag: Int32 = 0
         var message: MPI_Message? = nil
         var status = MPI_Status()
         let sourceRank = source.map(Int32.init) ?? MPI_ANY_SOURCE
-        try mpiCall("MPI_Improbe") { MPI_Improbe(sourceRank, MPI_ANY_TAG, raw, &flag, &message, &status) }
+        try mpiCall("MPI_Improbe") { MPI_Improbe(sourceRank, tag, raw, &flag, &message, &status) }
         guard flag != 0 else { return nil }
         var count: Int32 = 0
         try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
         let buffer = WireBuffer(uninitializedCount: Int(count))
         try mpiCall("MPI_Mrecv") { MPI_Mrecv(buffer.base, count, cmpi_byte(), &message, cmpi_status_ignore()) }
         return ReceivedMessage(source: Int(status.MPI_SOURCE), tag: status.MPI_TAG, bytes: buffer)
+    }
+
+    /// `MPI_Recv` of the next message from `source` with `tag` straight into `destination`, which
+    /// must be exactly the message's size.
+    func receive(into destination: UnsafeMutableRawBufferPointer, from source: Int, tag: Int32) throws(MPIError) {
+        let count = try messageCount(destination.count, routine: "MPI_Recv")
+        var status = MPI_Status()
+        try mpiCall("MPI_Recv") {
+            MPI_Recv(destination.baseAddress, count, cmpi_byte(), Int32(source), tag, raw, &status)
+        }
+        var received: Int32 = 0
+        try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &received) }
+        guard received == count else {
+            throw MPIError(
+                routine: "MPI_Recv", code: -1, text: "expected a message of \(count) bytes, received \(received)")
+        }
+    }
+
+    /// Takes the next message from `source` with `tag` and drops it.
+    func discardNext(from source: Int, tag: Int32) throws(MPIError) {
+        var message: MPI_Message? = nil
+        var status = MPI_Status()
+        try mpiCall("MPI_Mprobe") { MPI_Mprobe(Int32(source), tag, raw, &message, &status) }
+        var count: Int32 = 0
+        try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
+        let scratch = WireBuffer(uninitializedCount: Int(count))
+        try mpiCall("MPI_Mrecv") { MPI_Mrecv(scratch.base, count, cmpi_byte(), &message, cmpi_status_ignore()) }
     }
 
     /// `MPI_Gather` of one fixed-size byte record from every rank to `root`, concatenated in rank

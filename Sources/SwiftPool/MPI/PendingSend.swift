@@ -1,14 +1,14 @@
 internal import CMPI
 
-/// An `MPI_Isend` in flight. It owns the buffer being sent so the buffer outlives the send; the
+/// An `MPI_Isend` in flight. It owns the memory being sent so the memory outlives the send; the
 /// owner must keep it until ``isComplete()`` says MPI is done (MPI 4.0 §3.7.3).
 final class PendingSend {
     private var request: MPI_Request?
-    private let buffer: WireBuffer
+    private let owner: AnyObject
 
-    init(request: MPI_Request, buffer: WireBuffer) {
+    init(request: MPI_Request, owner: AnyObject) {
         self.request = request
-        self.buffer = buffer
+        self.owner = owner
     }
 
     /// `MPI_Test`: whether the send has completed. Completed sends release their request.

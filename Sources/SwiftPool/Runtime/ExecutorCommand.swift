@@ -20,7 +20,7 @@ struct PoolPlan: Sendable {
     /// The pool uses the first `workerLimit` workers.
     var workerLimit: Int
     /// An initialize frame to send each worker before the pool's first task there.
-    var initializer: WireBuffer?
+    var initializer: OutgoingFrame?
     /// Where the loop records that the pool broke, for the pool's own submit to see.
     var status: PoolStatus
 }
@@ -38,6 +38,6 @@ final class PoolStatus: Sendable {
 struct QueuedTask: Sendable {
     var id: UInt64
     var pool: UInt32
-    var frame: WireBuffer
+    var frame: OutgoingFrame
     var completion: any TaskCompletion
 }

@@ -165,15 +165,15 @@ final class ExecutorLoop: @unchecked Sendable {
         return best
     }
 
-    private func send(_ frame: WireBuffer, to worker: Int) throws {
+    private func send(_ frame: OutgoingFrame, to worker: Int) throws {
         switch transport {
         case .mpi(let communicator, _):
-            let pending = try communicator.startSend(frame, to: workers[worker].rank, tag: 0)
-            if try !pending.isComplete() { sends.append(pending) }
+            sends += try communicator.startSend(frame, to: workers[worker].rank)
         case .local(let runner):
-            let header = try FrameHeader.read(from: frame.bytes)
-            if let reply = runner.handle(frame, header: header) {
-                try handleReply(reply, from: worker)
+            let header = try FrameHeader.read(from: frame.bytes.bytes)
+            let attachment = frame.attachment.map(LocalAttachment.init)
+            if let reply = runner.handle(frame.bytes, header: header, attachment: attachment) {
+                try handleReply(reply.bytes, from: worker, attachment: reply.attachment.map(LocalAttachment.init))
             }
         }
     }
@@ -194,14 +194,18 @@ final class ExecutorLoop: @unchecked Sendable {
     private func receiveReplies() throws -> Bool {
         guard case .mpi(let communicator, _) = transport else { return false }
         var progressed = false
-        while let message = try communicator.receiveIfArrived() {
-            try handleReply(message.bytes, from: message.source - 1)
+        while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
+            let header = try FrameHeader.read(from: message.bytes.bytes)
+            let attachment =
+                header.hasAttachment ? MessageAttachment(communicator: communicator, source: message.source) : nil
+            try handleReply(message.bytes, from: message.source - 1, attachment: attachment)
+            try attachment?.discardIfUnread()
             progressed = true
         }
         return progressed
     }
 
-    private func handleReply(_ frame: WireBuffer, from worker: Int) throws {
+    private func handleReply(_ frame: WireBuffer, from worker: Int, attachment: (any IncomingAttachment)?) throws {
         let header = try FrameHeader.read(from: frame.bytes)
         switch header.kind {
         case .result, .failure:
@@ -214,7 +218,7 @@ final class ExecutorLoop: @unchecked Sendable {
             workers[task.worker].headStartedAt = now
             let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[FrameHeader.size...])
             if header.kind == .result {
-                task.completion.complete(with: .result(payload))
+                task.completion.complete(with: .result(payload, attachment))
             } else {
                 do {
                     task.completion.complete(with: .failure(try WireDecoder.decode(TaskFailure.self, from: payload)))
@@ -259,7 +263,7 @@ final class ExecutorLoop: @unchecked Sendable {
         sends.removeAll()
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: 0).write(into: stop)
-        for worker in workers { try? communicator.send(stop, to: worker.rank, tag: 0) }
+        for worker in workers { try? communicator.send(stop, to: worker.rank, tag: MessageTag.frame) }
     }
 }
 

@@ -1,7 +1,7 @@
 /// What a worker sent back for a task.
 enum TaskReply {
-    /// The encoded result (the frame after its header).
-    case result(UnsafeRawBufferPointer)
+    /// The encoded result (the frame after its header), and where its attached array comes from.
+    case result(UnsafeRawBufferPointer, (any IncomingAttachment)?)
     case failure(TaskFailure)
 }
 
@@ -21,9 +21,9 @@ protocol TaskCompletion: AnyObject, Sendable {
 extension Future: TaskCompletion where Value: Decodable {
     func complete(with reply: TaskReply) {
         switch reply {
-        case .result(let payload):
+        case .result(let payload, let attachment):
             do {
-                resolve(.success(try WireDecoder.decode(Value.self, from: payload)))
+                resolve(.success(try WireDecoder.decode(Value.self, from: payload, attachment: attachment)))
             } catch {
                 resolve(.failure(decodingFailed("the result (\(Value.self))", error)))
             }

@@ -9,14 +9,19 @@ final class TaskRunner {
     private let executor = InlineTaskExecutor()
     /// Pools whose initializer has run here: nil when it succeeded, the failure when it threw.
     private var initializedPools: [UInt32: TaskFailure?] = [:]
+    /// The attachment of the frame being handled.
+    private var attachment: (any IncomingAttachment)?
 
     init(rank: Int, host: String) {
         self.rank = rank
         self.host = host
     }
 
-    /// Handles one frame addressed to a worker; returns the reply to send, if any.
-    func handle(_ frame: WireBuffer, header: FrameHeader) -> WireBuffer? {
+    /// Handles one frame addressed to a worker, reading its attached array from `attachment`;
+    /// returns the reply to send, if any.
+    func handle(_ frame: WireBuffer, header: FrameHeader, attachment: (any IncomingAttachment)?) -> OutgoingFrame? {
+        self.attachment = attachment
+        defer { self.attachment = nil }
         do {
             let task = try TaskFrame.read(from: frame.bytes)
             switch header.kind {
@@ -52,7 +57,7 @@ final class TaskRunner {
         }
     }
 
-    private func run(_ task: TaskFrame, id: UInt64) -> WireBuffer {
+    private func run(_ task: TaskFrame, id: UInt64) -> OutgoingFrame {
         guard let type = FunctionLookup.type(named: task.functionTypeName) else {
             return reply(.failure, id: id, failure: .pool(unknownType(task.functionTypeName)))
         }
@@ -73,12 +78,13 @@ final class TaskRunner {
     /// frame.
     private func call<F: RemoteFunction>(_ type: F.Type, _ task: TaskFrame, id: UInt64)
         -> Swift.Result<
-            WireBuffer, TaskFailure
+            OutgoingFrame, TaskFailure
         >
     {
         // Only failures need the function's name, and making it is slow: keep it lazy.
         var functionName: String { String(reflecting: F.self) }
         let reader = ValueReader(bytes: task.body)
+        reader.attachment = attachment
         let function: F
         do {
             function = try reader.readValue(F.self)
@@ -95,6 +101,8 @@ final class TaskRunner {
         }
         let frame = WireBuffer()
         FrameHeader(kind: .result, id: id).write(into: frame)
+        let writer = ValueWriter(buffer: frame)
+        let resultAttachment: OutgoingAttachment?
         switch task.shape {
         case .single:
             let argument: F.Argument
@@ -109,7 +117,7 @@ final class TaskRunner {
             }
             switch box.value! {
             case .success(let result):
-                do { try WireEncoder.encode(result, into: frame) } catch {
+                do { resultAttachment = try writer.writeTopLevel(result) } catch {
                     return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Result.self))", error)))
                 }
             case .failure(let failure): return .failure(failure)
@@ -129,19 +137,21 @@ final class TaskRunner {
             }
             switch box.value! {
             case .success(let results):
-                do { try WireEncoder.encode(results, into: frame) } catch {
+                do { resultAttachment = try writer.writeTopLevel(results) } catch {
                     return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Result.self)])", error)))
                 }
             case .failure(let failure): return .failure(failure)
             }
         }
-        guard frame.count <= Int(Int32.max) else {
-            return .failure(.pool(.payloadTooLarge("the result of \(functionName)", bytes: frame.count)))
+        let reply = OutgoingFrame(bytes: frame, attachment: resultAttachment)
+        guard frame.count <= Int(Int32.max), (resultAttachment?.count ?? 0) <= Int(Int32.max) else {
+            return .failure(.pool(.payloadTooLarge("the result of \(functionName)", bytes: reply.byteCount)))
         }
-        return .success(frame)
+        if resultAttachment != nil { FrameHeader.markAttachment(in: frame) }
+        return .success(reply)
     }
 
-    private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> WireBuffer {
+    private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> OutgoingFrame {
         let frame = WireBuffer()
         FrameHeader(kind: kind, id: id).write(into: frame)
         do {
@@ -150,7 +160,7 @@ final class TaskRunner {
             // TaskFailure holds only strings and integers; this cannot fail, but a reply must go out.
             fatalError("SwiftPool could not encode a task failure: \(error)")
         }
-        return frame
+        return OutgoingFrame(bytes: frame)
     }
 }
 

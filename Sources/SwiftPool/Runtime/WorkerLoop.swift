@@ -7,15 +7,16 @@ struct WorkerLoop {
     func run() throws {
         var backoff = IdleBackoff.standard()
         while true {
-            guard let message = try communicator.receiveIfArrived(from: 0) else {
+            guard let message = try communicator.receiveIfArrived(from: 0, tag: MessageTag.frame) else {
                 backoff.idle(sleep: sleepNanos)
                 continue
             }
             let header = try FrameHeader.read(from: message.bytes.bytes)
             if header.kind == .stop { return }
-            if let reply = runner.handle(message.bytes, header: header) {
-                try communicator.send(reply, to: 0, tag: 0)
-            }
+            let attachment = header.hasAttachment ? MessageAttachment(communicator: communicator, source: 0) : nil
+            let reply = runner.handle(message.bytes, header: header, attachment: attachment)
+            try attachment?.discardIfUnread()
+            if let reply { try communicator.send(reply, to: 0) }
             backoff.noteActivity()
         }
     }

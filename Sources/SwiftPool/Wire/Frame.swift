@@ -22,31 +22,63 @@ enum TaskShape: UInt8 {
     case chunk = 1
 }
 
-/// The fixed header every frame starts with: kind, then the task or pool it concerns.
+/// The fixed header every frame starts with: kind, flags, then the task or pool it concerns.
 ///
-/// Layout: kind (1 byte), id (8 bytes). Task frames follow with the pool (4 bytes), the shape
-/// (1 byte), the function's mangled type name (LEB128 length and UTF-8), then the encoded function
-/// value and the encoded argument. Result and failure frames follow with the encoded payload.
+/// Layout: kind (1 byte), flags (1 byte), id (8 bytes). Task frames follow with the pool (4 bytes),
+/// the shape (1 byte), the function's mangled type name (LEB128 length and UTF-8), then the encoded
+/// function value and the encoded argument. Result and failure frames follow with the encoded
+/// payload. A frame whose top-level value is a large array of plain numbers carries that array as
+/// an attachment: the next message from the same sender, with the attachment tag.
 struct FrameHeader {
-    static let size = 9
+    static let size = 10
 
     var kind: FrameKind
+    /// Whether an attachment message follows this frame.
+    var hasAttachment = false
     /// A task id for task, result and failure frames; a pool id for initialize and
     /// initializer-failure frames.
     var id: UInt64
 
+    init(kind: FrameKind, hasAttachment: Bool = false, id: UInt64) {
+        self.kind = kind
+        self.hasAttachment = hasAttachment
+        self.id = id
+    }
+
     func write(into buffer: WireBuffer) {
         buffer.append(kind.rawValue)
+        buffer.append(UInt8(hasAttachment ? 1 : 0))
         buffer.append(id)
     }
+
+    /// Marks a frame written earlier as followed by an attachment.
+    static func markAttachment(in buffer: WireBuffer) { buffer.overwrite(UInt8(1), at: 1) }
 
     static func read(from bytes: UnsafeRawBufferPointer) throws -> FrameHeader {
         guard bytes.count >= size, let kind = FrameKind(rawValue: bytes[0]) else {
             throw PoolError(.protocolViolation, "received a malformed frame of \(bytes.count) bytes")
         }
         return FrameHeader(
-            kind: kind, id: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 1, as: UInt64.self)))
+            kind: kind, hasAttachment: bytes[1] & 1 != 0,
+            id: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: 2, as: UInt64.self)))
     }
+}
+
+/// MPI tags: frames and their attachments travel apart, so a receiver probing for frames never
+/// takes an attachment by mistake; MPI keeps the messages of one sender and tag in order.
+enum MessageTag {
+    static let frame: Int32 = 0
+    static let attachment: Int32 = 1
+}
+
+/// A frame ready to send: its bytes and, when its top-level value is a large raw array, that
+/// array's bytes to send as the next message straight from the array's own storage.
+struct OutgoingFrame: Sendable {
+    var bytes: WireBuffer
+    var attachment: OutgoingAttachment?
+
+    /// Total bytes on the wire.
+    var byteCount: Int { bytes.count + (attachment?.count ?? 0) }
 }
 
 /// The body of a task or initialize frame, as the worker reads it.

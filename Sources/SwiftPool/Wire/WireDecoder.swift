@@ -11,6 +11,19 @@
 /// order written (the common case, one comparison each) and by a scan otherwise, so custom
 /// `init(from:)` implementations that read out of order, skip keys or ask for `allKeys` work too.
 enum WireDecoder {
+    /// Decodes the whole of `bytes`, reading an attached array from `attachment`.
+    static func decode<T: Decodable>(
+        _ type: T.Type, from bytes: UnsafeRawBufferPointer, attachment: (any IncomingAttachment)?
+    ) throws -> T {
+        let reader = ValueReader(bytes: bytes)
+        reader.attachment = attachment
+        let value = try reader.readValue(type)
+        guard reader.cursor == bytes.count else {
+            throw reader.corrupted("\(bytes.count - reader.cursor) bytes left over after decoding \(T.self)")
+        }
+        return value
+    }
+
     /// Decodes the whole of `buffer`, keeping the buffer alive while its bytes are read.
     static func decode<T: Decodable>(_ type: T.Type, from buffer: WireBuffer) throws -> T {
         try withExtendedLifetime(buffer) { try decode(type, from: buffer.bytes) }
@@ -30,6 +43,8 @@ enum WireDecoder {
 final class ValueReader: Decoder {
     let bytes: UnsafeRawBufferPointer
     var cursor = 0
+    /// Where an ``WireTag/attached`` array's bytes come from.
+    var attachment: (any IncomingAttachment)?
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
 
@@ -181,6 +196,7 @@ final class ValueReader: Decoder {
 
     func readRawArray<A: RawWireArray>(_ type: A.Type) throws -> A {
         let tag = try readTag()
+        if tag == .attached { return try readAttachedArray(type) }
         guard tag == .rawArray else { throw mismatch(expected: "\(A.self)", found: tag) }
         try need(9)
         let kind = bytes[cursor]
@@ -194,6 +210,22 @@ final class ValueReader: Decoder {
             throw corrupted("array element kind \(kind) does not match \(A.self)")
         }
         cursor += byteCount
+        return array
+    }
+
+    private func readAttachedArray<A: RawWireArray>(_ type: A.Type) throws -> A {
+        try need(9)
+        let kind = bytes[cursor]
+        cursor += 1
+        let count = Int(clamping: try readFixed(UInt64.self))
+        guard let attachment else { throw corrupted("an attached array arrived without its attachment") }
+        guard let size = rawWireElementSize(kind: kind), count.multipliedReportingOverflow(by: size).overflow == false
+        else {
+            throw corrupted("unknown attached array kind \(kind)")
+        }
+        guard let array = try A.receiving(kind: kind, count: count, fill: { try attachment.fill($0) }) else {
+            throw corrupted("attached array kind \(kind) does not match \(A.self)")
+        }
         return array
     }
 
@@ -216,6 +248,9 @@ final class ValueReader: Decoder {
             let length = Int(try readFixed(UInt64.self))
             try need(length)
             cursor += length
+        case .attached:
+            try need(9)
+            cursor += 9
         case .rawArray:
             try need(9)
             let kind = bytes[cursor]
@@ -256,7 +291,8 @@ final class ValueReader: Decoder {
         case .plain, .argumentSlice: break
         case .rawArray:
             let arrayType = T.self as! any RawWireArray.Type
-            if try peekTag() == .rawArray { return try readRawArray(arrayType) as! T }
+            let tag = try peekTag()
+            if tag == .rawArray || tag == .attached { return try readRawArray(arrayType) as! T }
         case .optional:
             let optionalType = T.self as! any WireOptional.Type
             if try peekTag() == .nil {

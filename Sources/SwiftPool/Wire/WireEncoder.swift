@@ -151,7 +151,7 @@ final class ValueWriter: Encoder {
         case .plain: break
         case .rawArray: return (value as! any RawWireWritable).writeRaw(into: buffer)
         case .argumentSlice:
-            if (value as! any RawWireSliceEncoding).writeRawIfPossible(into: buffer) { return }
+            if let raw = (value as! any RawWireSliceEncoding).rawSlice { return raw.writeRaw(into: buffer) }
         case .optional:
             if let wrapped = (value as! any WireOptional).wrappedValue { return try writeValue(wrapped) }
             return writeTag(.nil)
@@ -168,6 +168,26 @@ final class ValueWriter: Encoder {
         try value.encode(to: self)
         // A type that writes nothing still occupies a slot, so readers stay aligned.
         if buffer.count == start { writeTag(.empty) }
+    }
+
+    /// Writes a frame's top-level value. A large array of plain numbers is not copied: the frame
+    /// gets a placeholder and the array comes back to be sent as the frame's attachment.
+    func writeTopLevel<T: Encodable>(_ value: T) throws -> OutgoingAttachment? {
+        let raw: (any RawWireWritable)? =
+            switch WireTypeKind.of(T.self) {
+            case .rawArray: value as? any RawWireWritable
+            case .argumentSlice: (value as? any RawWireSliceEncoding)?.rawSlice
+            default: nil
+            }
+        guard let raw, raw.rawShape.bytes >= attachmentThreshold else {
+            try writeValue(value)
+            return nil
+        }
+        let shape = raw.rawShape
+        writeTag(.attached)
+        buffer.append(shape.kind)
+        buffer.append(UInt64(shape.count))
+        return raw.attachment()
     }
 
     private func writeDictionary(_ dictionary: WireDictionary) throws {

@@ -51,6 +51,8 @@ extension MPIRunTests {
             #expect(try job.fact("big.bytes", as: Int.self) == 100_000_000)
             #expect(try job.fact("big.identical", as: Bool.self))
             #expect(try job.fact("big.remoteSum", as: Bool.self))
+            #expect(try job.fact("big.unreadOutcome", as: Outcome.self).poolCode == "decoding failed")
+            #expect(try job.fact("big.afterUnread", as: Bool.self))
         }
 
         @Test("a function with no argument is submitted alone")

@@ -208,6 +208,21 @@ struct CodecTests {
         #expect(try WireDecoder.decode([Point].self, from: WireEncoder.encode(structs)) == [Point(x: 2, y: 2)])
     }
 
+    @Test("a large top-level array travels as an attachment, not in the frame")
+    func attachments() throws {
+        let values = (0..<100_000).map(Double.init)
+        let frame = WireBuffer()
+        let attachment = try #require(try ValueWriter(buffer: frame).writeTopLevel(values))
+        #expect(frame.count == 1 + 1 + 8)
+        #expect(attachment.count == values.count * 8)
+        let incoming = LocalAttachment(attachment)
+        #expect(try WireDecoder.decode([Double].self, from: frame.bytes, attachment: incoming) == values)
+        #expect(incoming.isConsumed)
+        let small = WireBuffer()
+        #expect(try ValueWriter(buffer: small).writeTopLevel([1.0, 2.0]) == nil)
+        #expect(throws: (any Error).self) { try WireDecoder.decode([Double].self, from: frame.bytes, attachment: nil) }
+    }
+
     @Test("a mismatched or damaged input gives a clear decoding error, never a crash")
     func badInput() throws {
         let buffer = try WireEncoder.encode("text")

@@ -1,0 +1,50 @@
+/// A frame's attachment that is still in flight: the next message from the frame's sender with
+/// the attachment tag. Reading it receives straight into the destination array.
+final class MessageAttachment: IncomingAttachment {
+    private let communicator: Communicator
+    private let source: Int
+    private(set) var isConsumed = false
+
+    init(communicator: Communicator, source: Int) {
+        self.communicator = communicator
+        self.source = source
+    }
+
+    func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
+        guard !isConsumed else { throw PoolError(.protocolViolation, "an attachment was read twice") }
+        isConsumed = true
+        try communicator.receive(into: destination, from: source, tag: MessageTag.attachment)
+    }
+
+    func discardIfUnread() throws {
+        guard !isConsumed else { return }
+        isConsumed = true
+        try communicator.discardNext(from: source, tag: MessageTag.attachment)
+    }
+}
+
+extension Communicator {
+    /// Starts sending a frame and its attachment, if any; returns the sends still in flight.
+    func startSend(_ frame: OutgoingFrame, to destination: Int) throws(MPIError) -> [PendingSend] {
+        var pending: [PendingSend] = []
+        let bytes = frame.bytes
+        let send = try startSend(bytes.bytes, keepingAlive: bytes, to: destination, tag: MessageTag.frame)
+        if try !send.isComplete() { pending.append(send) }
+        if let attachment = frame.attachment {
+            let attached = try startSend(
+                attachment.bytes, keepingAlive: attachment, to: destination, tag: MessageTag.attachment)
+            if try !attached.isComplete() { pending.append(attached) }
+        }
+        return pending
+    }
+
+    /// Sends a frame and its attachment, if any, returning once both may be reused.
+    func send(_ frame: OutgoingFrame, to destination: Int) throws(MPIError) {
+        try send(frame.bytes, to: destination, tag: MessageTag.frame)
+        if let attachment = frame.attachment {
+            try withExtendedLifetime(attachment) { () throws(MPIError) in
+                try send(attachment.bytes, to: destination, tag: MessageTag.attachment)
+            }
+        }
+    }
+}
