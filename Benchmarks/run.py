@@ -284,9 +284,10 @@ def main():
     arguments = parser.parse_args()
     repeats = arguments.repeats or (1 if arguments.smoke else 3)
     build()
+    peer_python = subprocess.run([PYTHON, "--version"], capture_output=True, text=True).stdout.strip()
     machine = (f"{platform.node()}: {arguments.cores} cores, {platform.system()} {platform.release()}, "
                f"{subprocess.run(['mpirun', '--version'], capture_output=True, text=True).stdout.splitlines()[0]}, "
-               f"Python {platform.python_version()}")
+               f"{peer_python}")
     print(f"SwiftPool benchmarks on {machine}; median of {repeats} run(s) per figure", flush=True)
     started = time.time()
     results = collect(arguments.smoke, repeats, arguments.cores)

@@ -134,7 +134,7 @@ public final class MPIPoolExecutor: Sendable {
         TaskFrame.write(pool: id, shape: shape, functionTypeName: name, into: frame)
         let writer = ValueWriter(buffer: frame)
         do {
-            try writer.writeValue(function)
+            try FunctionEncodingCache.write(function, with: writer)
         } catch {
             return completion.fail(encodingFailed("the function value \(String(reflecting: F.self))", error))
         }

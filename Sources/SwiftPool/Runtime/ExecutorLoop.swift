@@ -28,9 +28,9 @@ final class ExecutorLoop: @unchecked Sendable {
         case local(TaskRunner)
     }
 
-    /// The most tasks one worker may hold at once. A second task queued behind the running one
-    /// spares the worker a round trip between short tasks; behind a long task it would only wait
-    /// while another worker idles, so each pool uses it only while its tasks are short.
+    /// The most tasks one worker may hold at once. Tasks queued behind the running one spare the
+    /// worker a round trip between short tasks; behind a long task they would only wait while
+    /// another worker idles, so each pool sizes the queue from how long its tasks take.
     private let maxSlotsPerWorker: Int
 
     init(transport: Transport) {
@@ -38,7 +38,7 @@ final class ExecutorLoop: @unchecked Sendable {
         switch transport {
         case .mpi(_, let workerCount):
             workers = (1...max(workerCount, 1)).map { WorkerSlots(rank: $0) }
-            maxSlotsPerWorker = 2
+            maxSlotsPerWorker = 16
         case .local:
             workers = [WorkerSlots(rank: 0)]
             maxSlotsPerWorker = 1
@@ -126,7 +126,7 @@ final class ExecutorLoop: @unchecked Sendable {
         var progressed = false
         for id in poolOrder {
             guard let pool = pools[id] else { continue }
-            let slots = pool.tasksAreShort ? maxSlotsPerWorker : 1
+            let slots = pool.slotsPerWorker(maximum: maxSlotsPerWorker)
             while let task = pool.queue.first {
                 guard let worker = freeWorker(below: pool.workerLimit, slots: slots) else { break }
                 pool.queue.removeFirst()
@@ -295,12 +295,17 @@ final class PoolQueue {
     /// first reply.
     private var averageServiceNanos: Double?
 
-    /// Below this, a task is short enough that a round trip between tasks matters.
-    static let shortTaskNanos = 200_000.0
+    /// How much work to keep queued at each worker: more than a round trip to the executor takes,
+    /// so a worker finishing a short task finds the next one already there.
+    static let queuedWorkNanos = 200_000.0
 
-    /// Whether recent tasks were short; unknown counts as long, so a pool of long tasks never
+    /// How many of this pool's tasks one worker may hold: about ``queuedWorkNanos`` of work, at
+    /// least the one it runs. Unknown durations count as long, so a pool of long tasks never
     /// starts by stacking them behind each other.
-    var tasksAreShort: Bool { (averageServiceNanos ?? .infinity) < Self.shortTaskNanos }
+    func slotsPerWorker(maximum: Int) -> Int {
+        guard let average = averageServiceNanos, average > 0 else { return 1 }
+        return max(1, min(maximum, Int(Self.queuedWorkNanos / average)))
+    }
 
     func recordServiceTime(_ nanos: UInt64) {
         let sample = Double(nanos)

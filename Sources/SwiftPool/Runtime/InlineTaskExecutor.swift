@@ -2,24 +2,21 @@ import Synchronization
 
 /// Runs async work on the thread that asks, without hopping to Swift's cooperative pool.
 ///
-/// A worker's MPI thread runs each task here. One long-lived Swift task, whose executor
-/// preference is this executor, takes each piece of work from a mailbox and runs it; the asking
-/// thread drains that task's jobs until the work is done. Work that never suspends runs start to
-/// finish on the caller with no thread switch and no task created; work that awaits something
-/// elsewhere resumes here when that completes.
+/// A worker's MPI thread runs each task here. The work starts as an immediate task
+/// (`Task.immediateDetached`), which runs on the calling thread until it first suspends, so a
+/// function that never suspends runs start to finish right there. Work that does suspend resumes
+/// on this executor (its task-executor preference): the asking thread drains those jobs until the
+/// work is done.
 ///
-/// `@unchecked Sendable`: only `jobs` is touched from other threads (it has its own lock); the
-/// mailbox and the `finished` flag are touched only by the owning thread, either directly or from
-/// the serving task's jobs, which run on that same thread.
+/// `@unchecked Sendable`: only `jobs` is touched from other threads (it has its own lock);
+/// `finished` is set by the work, which runs on the owning thread: at the start, or later from
+/// jobs the owning thread drains.
 final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
     typealias Work = @Sendable () async -> Void
 
     private let jobs = Mutex<[UnownedJob]>([])
     private let jobArrived = Wakeup()
-    private var parked: UnsafeContinuation<Work, Never>?
-    private var pending: Work?
     private var finished = false
-    private var serving = false
 
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
@@ -29,13 +26,10 @@ final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
 
     /// Runs `work` to completion on the calling thread, which must always be the same thread.
     func run(_ work: @escaping Work) {
-        if !serving { startServing() }
         finished = false
-        if let parked {
-            self.parked = nil
-            parked.resume(returning: work)
-        } else {
-            pending = work
+        Task.immediateDetached(executorPreference: self) { [self] in
+            await work()
+            finished = true
         }
         while !finished {
             let ready = jobs.withLock { pending -> [UnownedJob] in
@@ -48,24 +42,5 @@ final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
                 jobArrived.sleep(timeoutNanos: nil) { !jobs.withLock { $0.isEmpty } }
             }
         }
-    }
-
-    private func startServing() {
-        serving = true
-        Task.detached(executorPreference: self) { [self] in
-            while true {
-                let work = await nextWork()
-                await work()
-                finished = true
-            }
-        }
-    }
-
-    private func nextWork() async -> Work {
-        if let work = pending {
-            pending = nil
-            return work
-        }
-        return await withUnsafeContinuation { parked = $0 }
     }
 }

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Runs task and initialize frames where the work happens (a worker, or rank 0 when the pool
 /// runs in-process) and builds the reply frame: decode the function and argument, call, encode.
 ///
@@ -11,6 +15,13 @@ final class TaskRunner {
     private var initializedPools: [UInt32: TaskFailure?] = [:]
     /// The attachment of the frame being handled.
     private var attachment: (any IncomingAttachment)?
+    /// The last function type and value used, with the bytes they were read from: a worker
+    /// usually runs the same function many times in a row, and matching bytes is much cheaper
+    /// than looking a type up by name and decoding a value.
+    private var lastTypeName: [UInt8] = []
+    private var lastType: (any RemoteFunction.Type)?
+    private var lastFunctionBytes: [UInt8] = []
+    private var lastFunction: (any RemoteFunction)?
 
     init(rank: Int, host: String) {
         self.rank = rank
@@ -47,8 +58,31 @@ final class TaskRunner {
         PoolError(.brokenPool, "the pool's initializer failed on rank \(rank) (\(host)): \(failure.error)")
     }
 
+    /// The function type a frame names.
+    private func functionType(of task: TaskFrame) -> (any RemoteFunction.Type)? {
+        if let lastType, sameBytes(task.functionTypeNameUTF8, lastTypeName) { return lastType }
+        guard let type = FunctionLookup.type(named: task.functionTypeName) else { return nil }
+        lastTypeName = Array(task.functionTypeNameUTF8)
+        lastType = type
+        return type
+    }
+
+    /// The function value at the start of a frame's body, decoded or reused.
+    private func functionValue<F: RemoteFunction>(_ type: F.Type, from reader: ValueReader) throws -> F {
+        let end = try reader.endOfValue(at: reader.cursor)
+        let bytes = UnsafeRawBufferPointer(rebasing: reader.bytes[reader.cursor..<end])
+        if let last = lastFunction as? F, sameBytes(bytes, lastFunctionBytes) {
+            reader.cursor = end
+            return last
+        }
+        let function = try reader.readValue(F.self)
+        lastFunctionBytes = Array(bytes)
+        lastFunction = function
+        return function
+    }
+
     private func initialize(_ task: TaskFrame) -> TaskFailure? {
-        guard let type = FunctionLookup.type(named: task.functionTypeName) else {
+        guard let type = functionType(of: task) else {
             return .pool(unknownType(task.functionTypeName))
         }
         switch call(type, task, id: 0) {
@@ -58,7 +92,7 @@ final class TaskRunner {
     }
 
     private func run(_ task: TaskFrame, id: UInt64) -> OutgoingFrame {
-        guard let type = FunctionLookup.type(named: task.functionTypeName) else {
+        guard let type = functionType(of: task) else {
             return reply(.failure, id: id, failure: .pool(unknownType(task.functionTypeName)))
         }
         switch call(type, task, id: id) {
@@ -87,7 +121,7 @@ final class TaskRunner {
         reader.attachment = attachment
         let function: F
         do {
-            function = try reader.readValue(F.self)
+            function = try functionValue(F.self, from: reader)
         } catch {
             return .failure(.pool(decodingFailed("the function value of \(functionName)", error)))
         }
@@ -197,4 +231,11 @@ func asPoolError(_ error: any Error) -> PoolError {
 /// writes it and the runner reads it on the same thread, one after the other.
 final class OutcomeBox<Value>: @unchecked Sendable {
     var value: Value?
+}
+
+/// Whether two byte runs are equal, with one `memcmp`.
+func sameBytes(_ bytes: UnsafeRawBufferPointer, _ other: [UInt8]) -> Bool {
+    guard bytes.count == other.count else { return false }
+    guard bytes.count > 0 else { return true }
+    return other.withUnsafeBytes { memcmp(bytes.baseAddress!, $0.baseAddress!, bytes.count) == 0 }
 }

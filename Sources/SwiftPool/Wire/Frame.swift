@@ -85,9 +85,12 @@ struct OutgoingFrame: Sendable {
 struct TaskFrame {
     var pool: UInt32
     var shape: TaskShape
-    var functionTypeName: String
+    /// The function's mangled type name, as UTF-8 in the frame.
+    var functionTypeNameUTF8: UnsafeRawBufferPointer
     /// The encoded function value followed by the encoded argument.
     var body: UnsafeRawBufferPointer
+
+    var functionTypeName: String { String(decoding: functionTypeNameUTF8, as: UTF8.self) }
 
     static func write(
         pool: UInt32, shape: TaskShape, functionTypeName: String, into buffer: WireBuffer
@@ -106,9 +109,11 @@ struct TaskFrame {
             throw PoolError(.protocolViolation, "unknown task shape \(reader.bytes[reader.cursor])")
         }
         reader.cursor += 1
-        let name = try reader.readUTF8()
+        let length = try reader.readLength()
+        let name = UnsafeRawBufferPointer(rebasing: bytes[reader.cursor..<reader.cursor + length])
+        reader.cursor += length
         return TaskFrame(
-            pool: pool, shape: shape, functionTypeName: name,
+            pool: pool, shape: shape, functionTypeNameUTF8: name,
             body: UnsafeRawBufferPointer(rebasing: bytes[reader.cursor...]))
     }
 }
