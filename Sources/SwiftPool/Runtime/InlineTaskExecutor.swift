@@ -8,15 +8,10 @@ import Synchronization
 /// on this executor (its task-executor preference): the asking thread drains those jobs until the
 /// work is done.
 ///
-/// `@unchecked Sendable`: only `jobs` is touched from other threads (it has its own lock);
-/// `finished` is set by the work, which runs on the owning thread: at the start, or later from
-/// jobs the owning thread drains.
-final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
-    typealias Work = @Sendable () async -> Void
-
+/// The only state other threads touch is `jobs`, which has its own lock.
+final class InlineTaskExecutor: TaskExecutor, Sendable {
     private let jobs = Mutex<[UnownedJob]>([])
     private let jobArrived = Wakeup()
-    private var finished = false
 
     func enqueue(_ job: consuming ExecutorJob) {
         let unowned = UnownedJob(job)
@@ -24,21 +19,19 @@ final class InlineTaskExecutor: TaskExecutor, @unchecked Sendable {
         jobArrived.signal()
     }
 
-    /// Runs `work` to completion on the calling thread, which must always be the same thread.
-    func run(_ work: @escaping Work) {
-        finished = false
-        Task.immediateDetached(executorPreference: self) { [self] in
-            await work()
-            finished = true
-        }
-        while !finished {
+    /// Starts `work` on the calling thread, which must always be the same thread, and runs it
+    /// until `isDone` says so. The work itself is the task's body: no closure sits between the
+    /// task and the function it calls.
+    func run(_ work: sending @escaping @isolated(any) () async -> Void, until isDone: () -> Bool) {
+        Task.immediateDetached(executorPreference: self, operation: work)
+        while !isDone() {
             let ready = jobs.withLock { pending -> [UnownedJob] in
                 let taken = pending
                 pending.removeAll(keepingCapacity: true)
                 return taken
             }
             for job in ready { job.runSynchronously(on: asUnownedTaskExecutor()) }
-            if ready.isEmpty && !finished {
+            if ready.isEmpty && !isDone() {
                 jobArrived.sleep(timeoutNanos: nil) { !jobs.withLock { $0.isEmpty } }
             }
         }

@@ -146,9 +146,10 @@ final class TaskRunner {
                 return .failure(.pool(decodingFailed("the argument of \(functionName) (\(F.Argument.self))", error)))
             }
             let box = OutcomeBox<Swift.Result<F.Result, TaskFailure>>()
-            executor.run {
+            let work: @Sendable () async -> Void = {
                 do { box.value = .success(try await function(argument)) } catch { box.value = .failure(remote(error)) }
             }
+            executor.run(work, until: { box.value != nil })
             switch box.value! {
             case .success(let result):
                 do { resultAttachment = try writer.writeTopLevel(result) } catch {
@@ -164,11 +165,12 @@ final class TaskRunner {
                 return .failure(.pool(decodingFailed("the arguments of \(functionName) ([\(F.Argument.self)])", error)))
             }
             let box = OutcomeBox<Swift.Result<[F.Result], TaskFailure>>()
-            executor.run {
+            let work: @Sendable () async -> Void = {
                 do { box.value = .success(try await function(chunk: arguments)) } catch {
                     box.value = .failure(remote(error))
                 }
             }
+            executor.run(work, until: { box.value != nil })
             switch box.value! {
             case .success(let results):
                 do { resultAttachment = try writer.writeTopLevel(results) } catch {
