@@ -2,10 +2,12 @@
 #   make run     the main job: the Mandelbrot example on every local core (no mpirun needed:
 #                started on its own, the program spawns one worker per core)
 #   make test    the whole test suite (unit tests and real mpirun jobs)
+#   make bench   the benchmark suite beside mpi4py.futures, ProcessPoolExecutor and raw MPI
+#                (about 5 minutes on 2 cores); make bench-smoke runs it with tiny sizes
 
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
-.PHONY: deps test-deps run test format lint
+.PHONY: deps test-deps run test bench bench-smoke format lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,6 +23,12 @@ run: deps
 
 test: test-deps lint
 	swift test
+
+bench: deps
+	python3 Benchmarks/run.py
+
+bench-smoke: deps
+	python3 Benchmarks/run.py --smoke
 
 lint:
 	swift format lint --strict --recursive $(SOURCES)

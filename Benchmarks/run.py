@@ -55,6 +55,9 @@ def mpirun(processes, command, unbound=False):
     return ["mpirun", "-np", str(processes)] + (["--bind-to", "none"] if unbound else []) + command
 
 
+FAILURES = []
+
+
 def run_command(command, timeout=1800):
     """Runs one benchmark process and returns its FIGURE lines as {name: value}."""
     started = time.time()
@@ -65,6 +68,7 @@ def run_command(command, timeout=1800):
         if len(parts) == 4 and parts[0] == "FIGURE":
             figures[parts[1]] = float(parts[2])
     if completed.returncode != 0 or not figures:
+        FAILURES.append(" ".join(command))
         sys.stderr.write(f"failed ({completed.returncode}): {' '.join(command)}\n{completed.stdout}\n{completed.stderr}\n")
     print(f"    {time.time() - started:6.1f} s  {' '.join(command[:8])}{' ...' if len(command) > 8 else ''}", flush=True)
     return figures
@@ -308,6 +312,8 @@ def main():
         shutil.copy(chart, os.path.join(ROOT, "docs", "benchmarks.svg"))
         shutil.copy(os.path.join(arguments.out, "results.json"), os.path.join(ROOT, "docs", "benchmarks.json"))
     print(f"\nwrote {arguments.out}/results.json, results.csv, benchmarks.svg in {time.time() - started:.0f} s")
+    if FAILURES:
+        sys.exit(f"{len(FAILURES)} benchmark runs failed:\n" + "\n".join(FAILURES))
 
 
 if __name__ == "__main__":
