@@ -1,5 +1,4 @@
 import DequeModule
-import Synchronization
 
 extension MPIPoolExecutor {
     /// Applies `function` to items as they are read and yields the results as an `AsyncSequence`:
@@ -75,7 +74,8 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     private var pending: [Int: Chunk] = [:]
     private var submissionOrder = Deque<Int>()
     private var nextIndex = 0
-    private let finished = FinishedChunks()
+    /// Indices of chunks in the order they finished, for the unordered stream.
+    private let finished = Mailbox<Int>()
     private var buffer: [F.Result] = []
     private var bufferPosition = 0
     private var isOver = false
@@ -122,7 +122,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 isOver = true
                 return nil
             }
-            let index = ordered ? submissionOrder.removeFirst() : try await finished.next()
+            let index = ordered ? submissionOrder.removeFirst() : try await nextFinished()
             let chunk = pending.removeValue(forKey: index)!
             do {
                 buffer = try await chunk.future.value
@@ -161,53 +161,17 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
         }
     }
 
+    private func nextFinished() async throws -> Int {
+        switch await finished.next() {
+        case .value(let index): return index
+        case .cancelled, .timedOut: throw CancellationError()
+        }
+    }
+
     private func adapt(after chunk: Chunk) {
         guard adaptsChunkSize, chunkSize < Self.maximumChunkSize else { return }
         if monotonicNanos() &- chunk.submittedAt < Self.fastChunkNanos {
             chunkSize = min(chunkSize * 2, Self.maximumChunkSize)
         }
-    }
-}
-
-/// Indices of chunks in the order they finished, for the unordered stream to await.
-final class FinishedChunks: Sendable {
-    private struct State {
-        var ready = Deque<Int>()
-        var waiter: CheckedContinuation<Int?, Never>?
-    }
-
-    private let state = Mutex(State())
-
-    func push(_ index: Int) {
-        let waiter = state.withLock { state -> CheckedContinuation<Int?, Never>? in
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
-            }
-            state.ready.append(index)
-            return nil
-        }
-        waiter?.resume(returning: index)
-    }
-
-    /// The next finished chunk; throws `CancellationError` if the awaiting task is cancelled.
-    func next() async throws -> Int {
-        let index = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Int?, Never>) in
-                let ready = state.withLock { state -> Int? in
-                    if let index = state.ready.popFirst() { return index }
-                    state.waiter = continuation
-                    return nil
-                }
-                if let ready { continuation.resume(returning: ready) }
-            }
-        } onCancel: {
-            state.withLock { state -> CheckedContinuation<Int?, Never>? in
-                defer { state.waiter = nil }
-                return state.waiter
-            }?.resume(returning: nil)
-        }
-        guard let index else { throw CancellationError() }
-        return index
     }
 }

@@ -81,91 +81,28 @@ public struct AsCompleted<Value: Sendable>: AsyncSequence, Sendable {
 
     /// Starts listening for the futures to finish.
     public func makeAsyncIterator() -> Iterator {
-        let channel = CompletionChannel<Value>(expected: futures.count)
-        for future in futures { future.onResolved { channel.push(future) } }
-        return Iterator(channel: channel, deadline: deadline, timeout: timeout)
+        let finished = Mailbox<Future<Value>>()
+        for future in futures { future.onResolved { finished.push(future) } }
+        return Iterator(finished: finished, remaining: futures.count, deadline: deadline, timeout: timeout)
     }
 
     /// Hands out futures as they finish.
     public struct Iterator: AsyncIteratorProtocol {
-        let channel: CompletionChannel<Value>
+        let finished: Mailbox<Future<Value>>
+        var remaining: Int
         let deadline: Deadline
         let timeout: Duration?
 
         /// The next future to finish; nil when all have been handed out.
         public mutating func next() async throws -> Future<Value>? {
-            try await channel.next(deadline: deadline, timeout: timeout)
-        }
-    }
-}
-
-/// Futures pushed as they finish, handed to one awaiting reader at a time, with a deadline.
-final class CompletionChannel<Value: Sendable>: Sendable {
-    private struct State {
-        var ready = Deque<Future<Value>>()
-        var remaining: Int
-        var waiter: CheckedContinuation<Future<Value>?, Never>?
-        var waiterID: UInt64 = 0
-    }
-
-    private let state: Mutex<State>
-
-    init(expected: Int) { state = Mutex(State(remaining: expected)) }
-
-    func push(_ future: Future<Value>) {
-        let waiter = state.withLock { state -> CheckedContinuation<Future<Value>?, Never>? in
-            state.remaining -= 1
-            if let waiter = state.waiter {
-                state.waiter = nil
-                return waiter
+            guard remaining > 0 else { return nil }
+            switch await finished.next(deadline: deadline) {
+            case .value(let future):
+                remaining -= 1
+                return future
+            case .cancelled: throw CancellationError()
+            case .timedOut: throw PoolError.timedOut("as-completed iteration", after: timeout ?? .zero)
             }
-            state.ready.append(future)
-            return nil
         }
-        waiter?.resume(returning: future)
-    }
-
-    func next(deadline: Deadline, timeout: Duration?) async throws -> Future<Value>? {
-        let immediate = state.withLock { state -> Future<Value>?? in
-            if let future = state.ready.popFirst() { return .some(future) }
-            if state.remaining == 0 { return .some(nil) }
-            return nil
-        }
-        if let immediate { return immediate }
-        if deadline.hasPassed { throw PoolError.timedOut("as-completed iteration", after: timeout ?? .zero) }
-        let id = UInt64.random(in: 1...UInt64.max)
-        let future = await withTaskCancellationHandler {
-            await withCheckedContinuation { (continuation: CheckedContinuation<Future<Value>?, Never>) in
-                let ready = state.withLock { state -> Future<Value>? in
-                    if let future = state.ready.popFirst() { return future }
-                    state.waiter = continuation
-                    state.waiterID = id
-                    return nil
-                }
-                if let ready {
-                    continuation.resume(returning: ready)
-                } else if let remaining = deadline.remaining {
-                    DispatchQueue.global().asyncAfter(deadline: .now() + .nanoseconds(Int(clamping: remaining))) {
-                        self.expire(waiter: id)
-                    }
-                }
-            }
-        } onCancel: {
-            expire(waiter: id)
-        }
-        guard let future else {
-            try Task.checkCancellation()
-            throw PoolError.timedOut("as-completed iteration", after: timeout ?? .zero)
-        }
-        return future
-    }
-
-    /// Wakes the waiter `id` empty-handed, if it is still waiting.
-    private func expire(waiter id: UInt64) {
-        state.withLock { state -> CheckedContinuation<Future<Value>?, Never>? in
-            guard state.waiterID == id, let waiter = state.waiter else { return nil }
-            state.waiter = nil
-            return waiter
-        }?.resume(returning: nil)
     }
 }
