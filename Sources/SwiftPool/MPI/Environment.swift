@@ -44,20 +44,6 @@ enum MPIEnvironment {
         return ThreadLevel(raw: provided)
     }
 
-    /// `MPI_Initialized`.
-    static var isInitialized: Bool {
-        var flag: Int32 = 0
-        MPI_Initialized(&flag)
-        return flag != 0
-    }
-
-    /// `MPI_Finalized`.
-    static var isFinalized: Bool {
-        var flag: Int32 = 0
-        MPI_Finalized(&flag)
-        return flag != 0
-    }
-
     /// `MPI_Finalize`.
     static func finalize() throws(MPIError) {
         try mpiCall("MPI_Finalize") { MPI_Finalize() }
@@ -67,13 +53,5 @@ enum MPIEnvironment {
     static func abort(code: Int32) -> Never {
         MPI_Abort(cmpi_comm_world(), code)
         fatalError("MPI_Abort returned")
-    }
-
-    /// `MPI_Get_processor_name`.
-    static func processorName() -> String {
-        var buffer = [CChar](repeating: 0, count: Int(MPI_MAX_PROCESSOR_NAME) + 1)
-        var length: Int32 = 0
-        guard MPI_Get_processor_name(&buffer, &length) == MPI_SUCCESS else { return "unknown" }
-        return String(decoding: buffer.prefix(Int(length)).map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 }

@@ -10,15 +10,12 @@ import Synchronization
 final class PoolRuntime: Sendable {
     /// The rank-0 scheduler that pools post their work to.
     let executor: ExecutorLoop
-    /// Processes in the pool's communicator, rank 0 included.
-    let processCount: Int
     private let thread: DedicatedThread
     private let lastTaskID = Atomic<UInt64>(0)
     private let lastPoolID = Atomic<UInt32>(0)
 
-    private init(executor: ExecutorLoop, processCount: Int, thread: DedicatedThread) {
+    private init(executor: ExecutorLoop, thread: DedicatedThread) {
         self.executor = executor
-        self.processCount = processCount
         self.thread = thread
     }
 
@@ -100,7 +97,7 @@ final class PoolRuntime: Sendable {
     // MARK: Start-up, on the MPI thread
 
     private enum StartupReport: Sendable {
-        case executor(ExecutorLoop, processCount: Int)
+        case executor(ExecutorLoop)
         case worker
         case failed(PoolError)
     }
@@ -117,9 +114,9 @@ final class PoolRuntime: Sendable {
         let thread = DedicatedThread.start { ownMPI(requestedWorkers: requestedWorkers, tell) }
         reported.wait()
         switch report.withLock({ $0 })! {
-        case .executor(let loop, let count):
+        case .executor(let loop):
             startupNanos.store(monotonicNanos() &- startedAt, ordering: .relaxed)
-            return .success(.executor(PoolRuntime(executor: loop, processCount: count, thread: thread)))
+            return .success(.executor(PoolRuntime(executor: loop, thread: thread)))
         case .worker: return .success(.worker)
         case .failed(let error):
             thread.join()
@@ -174,7 +171,7 @@ final class PoolRuntime: Sendable {
             let transport: ExecutorLoop.Transport =
                 size > 1 ? .mpi(communicator, workerCount: size - 1) : .local(TaskRunner(rank: 0, host: host))
             let loop = ExecutorLoop(transport: transport)
-            tell(.executor(loop, processCount: size))
+            tell(.executor(loop))
             loop.run()
             link.close()
             try? MPIEnvironment.finalize()
