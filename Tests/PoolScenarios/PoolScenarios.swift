@@ -38,6 +38,18 @@ struct PoolScenarios {
                 Report.fact("exit.caught", "\(error)")
                 exit(3)
             }
+        case "fault-map": try FaultScenarios.killDuringMap(signal: signalArgument(default: SIGKILL))
+        case "detect": try FaultScenarios.detectKill(signal: signalArgument(default: SIGKILL))
+        case "crash":
+            let how = CommandLine.arguments.dropFirst(2).first.flatMap(Deadly.How.init(rawValue:)) ?? .fatalError
+            try FaultScenarios.crashingTask(
+                how: how, retries: CommandLine.arguments.dropFirst(3).first.flatMap { Int($0) })
+        case "all-dead": try FaultScenarios.allWorkersDead()
+        case "link-down": try FaultScenarios.linkDown()
+        case "task-timeout": try FaultScenarios.taskTimeout()
+        case "crash-loop": try FaultScenarios.crashLoop()
+        case "chaos": try FaultScenarios.chaos()
+        case "lifeline-guard": try LifelineScenarios.guardScenario()
         case "different-builds":
             Report.fact("builds.outcome", Report.outcome { try withPool { _ in } })
         case "start":
@@ -73,6 +85,13 @@ struct PoolScenarios {
             print("usage: PoolScenarios <scenario>")
             exit(2)
         }
+    }
+
+    /// The signal named by the second argument (`SIGTERM`, `15`), or `default`.
+    static func signalArgument(default value: Int32) -> Int32 {
+        guard let text = CommandLine.arguments.dropFirst(2).first else { return value }
+        let names: [String: Int32] = ["SIGKILL": SIGKILL, "SIGTERM": SIGTERM, "SIGSEGV": SIGSEGV, "SIGINT": SIGINT]
+        return names[text] ?? Int32(text) ?? value
     }
 
     /// The blocking `run`, named apart so async `main` does not pick the async overload.

@@ -4,7 +4,7 @@ import Synchronization
 /// `concurrent.futures.ProcessPoolExecutor` and `mpi4py.futures.MPIPoolExecutor`, for Swift.
 ///
 /// Every process of the job runs the same program. Rank 0 runs the pool; every other rank serves
-/// tasks inside ``run(maxWorkers:initializer:_:)-(_,_,(MPIPoolExecutor)->T)`` (or the initializer)
+/// tasks inside ``run(maxWorkers:initializer:maxRetries:taskTimeout:_:)-(_,_,_,_,(MPIPoolExecutor)->T)`` (or the initializer)
 /// and never returns from it: it finalizes MPI and exits 0 once the program on rank 0 ends.
 ///
 /// ```swift
@@ -44,23 +44,50 @@ public final class MPIPoolExecutor: Sendable {
     ///   - maxWorkers: the most workers this pool uses; all of them when nil.
     ///   - initializer: run once on each worker before this pool's first task there. If it throws,
     ///     the pool is broken: every pending and later task fails with ``PoolError/Code/brokenPool``.
-    public convenience init(maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil) throws {
+    ///   - maxRetries: how many times a task runs again, on another worker, after the worker
+    ///     running it died (a crash, a signal, `exit`, a lost host). Past that its future fails
+    ///     with ``PoolError/Code/workerLost``. Tasks only queued behind it run again without using
+    ///     a retry. With 0, the tasks a death takes down fail at once, like Python's
+    ///     `BrokenProcessPool`, but only those tasks.
+    ///   - taskTimeout: how long one task may run. A task still running after that is stopped: its
+    ///     worker process ends itself (and, in the plain start, is replaced), and its future fails
+    ///     with ``PoolError/Code/timedOut``; it is not run again. Nil (the default) for no limit.
+    ///     Not enforced when tasks run in-process (a job of one process).
+    public convenience init(
+        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
+        taskTimeout: Duration? = nil
+    ) throws {
         switch try PoolRuntime.start(requestedWorkers: maxWorkers) {
         case .worker: PoolRuntime.parkForever()
-        case .executor(let runtime): try self.init(runtime: runtime, maxWorkers: maxWorkers, initializer: initializer)
+        case .executor(let runtime):
+            try self.init(
+                runtime: runtime, maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries,
+                taskTimeout: taskTimeout)
         }
     }
 
-    private init(runtime: PoolRuntime, maxWorkers: Int?, initializer: (any ArgumentlessRemoteFunction)?) throws {
+    private init(
+        runtime: PoolRuntime, maxWorkers: Int?, initializer: (any ArgumentlessRemoteFunction)?, maxRetries: Int,
+        taskTimeout: Duration?
+    ) throws {
         if let maxWorkers, maxWorkers < 1 {
             throw PoolError(.invalidArgument, "maxWorkers must be at least 1, not \(maxWorkers)")
         }
+        guard maxRetries >= 0 else {
+            throw PoolError(.invalidArgument, "maxRetries must be 0 or more, not \(maxRetries)")
+        }
+        if let taskTimeout, taskTimeout <= .zero {
+            throw PoolError(.invalidArgument, "taskTimeout must be longer than zero, not \(taskTimeout)")
+        }
         self.runtime = runtime
         self.id = runtime.makePoolID()
-        self.maxWorkers = min(maxWorkers ?? .max, runtime.executor.workerCount)
+        self.maxWorkers = min(maxWorkers ?? .max, runtime.inbox.workerCount)
         let initializerFrame = try initializer.map { try Self.initializeFrame($0, pool: id) }
-        runtime.executor.post(
-            .openPool(PoolPlan(id: id, workerLimit: self.maxWorkers, initializer: initializerFrame, status: status)))
+        runtime.inbox.post(
+            .openPool(
+                PoolPlan(
+                    id: id, workerLimit: self.maxWorkers, initializer: initializerFrame, maxRetries: maxRetries,
+                    taskTimeout: taskTimeout, status: status)))
     }
 
     /// Runs `body` with a new pool on rank 0 and shuts the pool down when `body` returns or throws,
@@ -68,21 +95,23 @@ public final class MPIPoolExecutor: Sendable {
     ///
     /// Every process calls this. On worker ranks it never returns: they serve tasks until rank 0's
     /// program ends, then exit 0. Code before it runs on every rank; `body` and what follows run on
-    /// rank 0 only.
+    /// rank 0 only. The parameters are those of ``init(maxWorkers:initializer:maxRetries:taskTimeout:)``.
     public static func run<T>(
-        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil,
-        _ body: (MPIPoolExecutor) throws -> T
+        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
+        taskTimeout: Duration? = nil, _ body: (MPIPoolExecutor) throws -> T
     ) throws -> T {
-        let pool = try MPIPoolExecutor(maxWorkers: maxWorkers, initializer: initializer)
+        let pool = try MPIPoolExecutor(
+            maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries, taskTimeout: taskTimeout)
         defer { pool.shutdown(wait: true) }
         return try body(pool)
     }
 
     /// Runs an async `body` with a new pool on rank 0 and shuts the pool down when `body` returns or
-    /// throws, waiting for every submitted task. See ``run(maxWorkers:initializer:_:)-(_,_,(MPIPoolExecutor)->T)``.
+    /// throws, waiting for every submitted task. See
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:_:)-(_,_,_,_,(MPIPoolExecutor)->T)``.
     public static func run<T>(
-        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil,
-        isolation: isolated (any Actor)? = #isolation,
+        maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
+        taskTimeout: Duration? = nil, isolation: isolated (any Actor)? = #isolation,
         _ body: (MPIPoolExecutor) async throws -> T
     ) async throws -> T {
         guard case .executor(let runtime) = try PoolRuntime.start(requestedWorkers: maxWorkers) else {
@@ -90,7 +119,9 @@ public final class MPIPoolExecutor: Sendable {
             await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }
             fatalError("unreachable: a worker's run never resumes")
         }
-        let pool = try MPIPoolExecutor(runtime: runtime, maxWorkers: maxWorkers, initializer: initializer)
+        let pool = try MPIPoolExecutor(
+            runtime: runtime, maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries,
+            taskTimeout: taskTimeout)
         do {
             let result = try await body(pool)
             await pool.shutdown()
@@ -150,7 +181,7 @@ public final class MPIPoolExecutor: Sendable {
                 .payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: outgoing.byteCount))
         }
         if attachment != nil { FrameHeader.markAttachment(in: frame) }
-        runtime.executor.post(.submit(QueuedTask(id: taskID, pool: id, frame: outgoing, completion: completion)))
+        runtime.inbox.post(.submit(QueuedTask(id: taskID, pool: id, frame: outgoing, completion: completion)))
     }
 
     private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws
@@ -197,9 +228,9 @@ public final class MPIPoolExecutor: Sendable {
     }
 
     private func beginShutdown(cancelFutures: Bool) {
-        if cancelFutures { runtime.executor.post(.cancelQueued(pool: id)) }
+        if cancelFutures { runtime.inbox.post(.cancelQueued(pool: id)) }
         if !isShutDown.exchange(true, ordering: .acquiringAndReleasing) {
-            runtime.executor.post(.closePool(id))
+            runtime.inbox.post(.closePool(id))
         }
     }
 }

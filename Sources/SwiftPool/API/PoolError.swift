@@ -17,7 +17,8 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
 
         /// The pool was shut down before the task could be submitted or run.
         public static let shutDown = Code(rawValue: "shut down")
-        /// A wait ran past its timeout; the task itself may still finish.
+        /// A wait ran past its timeout (the task itself may still finish), or a task ran past its
+        /// pool's `taskTimeout` and was stopped.
         public static let timedOut = Code(rawValue: "timed out")
         /// The future was cancelled before it ran.
         public static let cancelled = Code(rawValue: "cancelled")
@@ -29,7 +30,7 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
         public static let decodingFailed = Code(rawValue: "decoding failed")
         /// An encoded task or result is larger than one MPI message can carry.
         public static let payloadTooLarge = Code(rawValue: "payload too large")
-        /// The pool can no longer run tasks (for example, its initializer failed).
+        /// The pool can no longer run tasks: its initializer failed, or every worker is gone.
         public static let brokenPool = Code(rawValue: "broken pool")
         /// The processes of the job do not run the same executable.
         public static let differentBuilds = Code(rawValue: "different builds")
@@ -41,6 +42,10 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
         public static let mpiFailure = Code(rawValue: "MPI failure")
         /// A process sent a message this build does not understand.
         public static let protocolViolation = Code(rawValue: "protocol violation")
+        /// The worker running the task died every time it ran (more than the pool's `maxRetries`
+        /// times). The message names the rank, the host, how the process ended (a signal, an exit
+        /// code, or lost contact) and how many times the task ran.
+        public static let workerLost = Code(rawValue: "worker lost")
     }
 
     /// What kind of failure this is.

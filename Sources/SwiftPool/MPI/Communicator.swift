@@ -96,6 +96,38 @@ struct Communicator: @unchecked Sendable {
         try mpiCall("MPI_Recv") {
             MPI_Recv(destination.baseAddress, count, cmpi_byte(), Int32(source), tag, raw, &status)
         }
+        try checkReceived(&status, expected: count)
+    }
+
+    /// Receives the next message from `source` with `tag` into `destination`, which must be
+    /// exactly its size, like ``receive(into:from:tag:)``, but checks `senderIsGone` while it
+    /// waits: MPI never says a peer died, and a blocking receive from a dead one never returns.
+    /// Throws ``PeerGone`` when the sender is gone first.
+    func receive(
+        into destination: UnsafeMutableRawBufferPointer, from source: Int, tag: Int32, senderIsGone: () -> Bool
+    ) throws {
+        let count = try messageCount(destination.count, routine: "MPI_Irecv")
+        var request: MPI_Request? = nil
+        try mpiCall("MPI_Irecv") {
+            MPI_Irecv(destination.baseAddress, count, cmpi_byte(), Int32(source), tag, raw, &request)
+        }
+        var status = MPI_Status()
+        var backoff = IdleBackoff(spinWindowNanos: 50_000, firstSleepNanos: 10_000, maxSleepNanos: 1_000_000)
+        while true {
+            var done: Int32 = 0
+            try mpiCall("MPI_Test") { MPI_Test(&request, &done, &status) }
+            if done != 0 { break }
+            if senderIsGone() {
+                try mpiCall("MPI_Cancel") { MPI_Cancel(&request) }
+                try mpiCall("MPI_Wait") { MPI_Wait(&request, cmpi_status_ignore()) }
+                throw PeerGone()
+            }
+            backoff.idle(sleep: sleepNanos)
+        }
+        try checkReceived(&status, expected: count)
+    }
+
+    private func checkReceived(_ status: inout MPI_Status, expected count: Int32) throws(MPIError) {
         var received: Int32 = 0
         try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &received) }
         guard received == count else {
@@ -104,15 +136,19 @@ struct Communicator: @unchecked Sendable {
         }
     }
 
-    /// Takes the next message from `source` with `tag` and drops it.
-    func discardNext(from source: Int, tag: Int32) throws(MPIError) {
-        var message: MPI_Message? = nil
-        var status = MPI_Status()
-        try mpiCall("MPI_Mprobe") { MPI_Mprobe(Int32(source), tag, raw, &message, &status) }
-        var count: Int32 = 0
-        try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
-        let scratch = WireBuffer(uninitializedCount: Int(count))
-        try mpiCall("MPI_Mrecv") { MPI_Mrecv(scratch.base, count, cmpi_byte(), &message, cmpi_status_ignore()) }
+    /// Takes the next message from `source` with `tag` and drops it; gives up when `senderIsGone`.
+    func discardNext(from source: Int, tag: Int32, senderIsGone: () -> Bool) throws {
+        var backoff = IdleBackoff(spinWindowNanos: 50_000, firstSleepNanos: 10_000, maxSleepNanos: 1_000_000)
+        while true {
+            if (try receiveIfArrived(from: source, tag: tag)) != nil { return }
+            if senderIsGone() { throw PeerGone() }
+            backoff.idle(sleep: sleepNanos)
+        }
+    }
+
+    /// Drops the next message from `source` with `tag` if it has arrived; says whether it had.
+    func discardIfArrived(from source: Int, tag: Int32) throws(MPIError) -> Bool {
+        try receiveIfArrived(from: source, tag: tag) != nil
     }
 
     /// `MPI_Gather` of one fixed-size byte record from every rank to `root`, concatenated in rank
@@ -140,6 +176,11 @@ struct Communicator: @unchecked Sendable {
             record.withUnsafeMutableBytes { MPI_Bcast($0.baseAddress, count, cmpi_byte(), Int32(root), raw) }
         }
     }
+}
+
+/// The process a receive waited for is gone; what it was sending will never arrive.
+struct PeerGone: Error, CustomStringConvertible {
+    var description: String { "the sending process is gone" }
 }
 
 /// A message taken off a communicator: who sent it, its tag and its bytes.

@@ -1,25 +1,30 @@
 /// A frame's attachment that is still in flight: the next message from the frame's sender with
 /// the attachment tag. Reading it receives straight into the destination array.
+///
+/// The sender may die between the frame and its attachment: `senderIsGone` lets the wait end.
 final class MessageAttachment: IncomingAttachment {
     private let communicator: Communicator
     private let source: Int
+    private let senderIsGone: () -> Bool
     private(set) var isConsumed = false
 
-    init(communicator: Communicator, source: Int) {
+    init(communicator: Communicator, source: Int, senderIsGone: @escaping () -> Bool = { false }) {
         self.communicator = communicator
         self.source = source
+        self.senderIsGone = senderIsGone
     }
 
     func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
         guard !isConsumed else { throw PoolError(.protocolViolation, "an attachment was read twice") }
         isConsumed = true
-        try communicator.receive(into: destination, from: source, tag: MessageTag.attachment)
+        try communicator.receive(
+            into: destination, from: source, tag: MessageTag.attachment, senderIsGone: senderIsGone)
     }
 
     func discardIfUnread() throws {
         guard !isConsumed else { return }
         isConsumed = true
-        try communicator.discardNext(from: source, tag: MessageTag.attachment)
+        try communicator.discardNext(from: source, tag: MessageTag.attachment, senderIsGone: senderIsGone)
     }
 }
 

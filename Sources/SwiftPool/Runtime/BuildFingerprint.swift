@@ -14,7 +14,10 @@ enum BuildFingerprint {
     }
 
     /// FNV-1a over 8-byte words of the executable, mapped read-only; 0 if it cannot be read.
-    static func ofExecutable() -> UInt64 {
+    /// Computed once per process: rank 0 needs it again for every replacement it spawns.
+    static func ofExecutable() -> UInt64 { executableHash }
+
+    private static let executableHash: UInt64 = {
         let descriptor = open("/proc/self/exe", O_RDONLY)
         guard descriptor >= 0 else { return 0 }
         defer { close(descriptor) }
@@ -26,7 +29,7 @@ enum BuildFingerprint {
         }
         defer { munmap(mapped, size) }
         return hash(UnsafeRawBufferPointer(start: mapped, count: size))
-    }
+    }()
 
     static func hash(_ bytes: UnsafeRawBufferPointer) -> UInt64 {
         var hash: UInt64 = 0xcbf2_9ce4_8422_2325 ^ UInt64(bytes.count)

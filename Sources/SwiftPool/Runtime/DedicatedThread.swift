@@ -9,6 +9,7 @@ struct DedicatedThread: @unchecked Sendable {
     private let handle: pthread_t
 
     /// Starts `body` on a new thread with a large stack (tasks run on a worker's MPI thread).
+    @discardableResult
     static func start(stackBytes: Int = 64 << 20, _ body: @escaping @Sendable () -> Void) -> DedicatedThread {
         final class Box {
             let body: @Sendable () -> Void
@@ -32,4 +33,7 @@ struct DedicatedThread: @unchecked Sendable {
     }
 
     func join() { pthread_join(handle, nil) }
+
+    /// Lets the thread end on its own; nobody will join it.
+    func detach() { pthread_detach(handle) }
 }

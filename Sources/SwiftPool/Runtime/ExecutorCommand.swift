@@ -1,6 +1,6 @@
 import Synchronization
 
-/// A request from a user thread to the executor loop, the only code on rank 0 that talks to MPI.
+/// A request from a user thread to the scheduler, the only code on rank 0 that talks to MPI.
 enum ExecutorCommand: Sendable {
     /// A pool opened: which workers it may use and the initializer frame they run first.
     case openPool(PoolPlan)
@@ -8,8 +8,10 @@ enum ExecutorCommand: Sendable {
     case submit(QueuedTask)
     /// Cancel every task of the pool that has not started.
     case cancelQueued(pool: UInt32)
-    /// The pool takes no more tasks; forget it once its queue is empty.
+    /// The pool takes no more tasks; forget it once it has nothing left to run.
     case closePool(UInt32)
+    /// News from the lifeline monitor: a worker connected, or is gone.
+    case lifeline(LifelineEvent)
     /// The program is ending: finish all work, stop the workers and finalize MPI.
     case finish
 }
@@ -17,10 +19,14 @@ enum ExecutorCommand: Sendable {
 /// How a pool uses the shared workers.
 struct PoolPlan: Sendable {
     var id: UInt32
-    /// The pool uses the first `workerLimit` workers.
+    /// The pool uses at most this many workers.
     var workerLimit: Int
     /// An initialize frame to send each worker before the pool's first task there.
     var initializer: OutgoingFrame?
+    /// How many times a task may run again after its worker died while running it.
+    var maxRetries: Int
+    /// How long one task may run before its worker is stopped; nil for no limit.
+    var taskTimeout: Duration?
     /// Where the loop records that the pool broke, for the pool's own submit to see.
     var status: PoolStatus
 }
@@ -34,10 +40,15 @@ final class PoolStatus: Sendable {
     func markBroken(_ error: PoolError) { brokenError.withLock { $0 = $0 ?? error } }
 }
 
-/// A task waiting for a worker: its encoded frame and who to tell how it went.
+/// A task waiting for a worker: its encoded frame, who to tell how it went, and how many times it
+/// has run on a worker that died.
 struct QueuedTask: Sendable {
     var id: UInt64
     var pool: UInt32
     var frame: OutgoingFrame
     var completion: any TaskCompletion
+    /// Whether its future has been moved to running (it was handed to a worker at least once).
+    var isStarted = false
+    /// How many times it ran on a worker that died before replying.
+    var runs = 0
 }

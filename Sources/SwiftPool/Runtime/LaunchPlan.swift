@@ -41,17 +41,42 @@ enum LaunchPlan {
         }
     }
 
-    /// Called before `MPI_Init_thread` in a singleton that will spawn its workers, for settings
-    /// the user has not made either way:
+    /// Called before `MPI_Init_thread` in every process, for settings the user has not made
+    /// either way: TCP progress (below), and in a singleton that will spawn its workers:
     /// - one worker per core needs more slots than Open MPI counts (the cores, rank 0 included),
     ///   so allow oversubscription;
     /// - PMIx authenticates through munge when munge is installed, and waits about two seconds
     ///   for it when its daemon is not running; processes on one machine need no munge, so use
-    ///   PMIx's native security.
+    ///   PMIx's native security;
+    /// - without Open MPI's recovery, a spawned worker that dies hangs its parent for good; with
+    ///   it, the parent carries on and can spawn a replacement.
     static func prepareEnvironment() {
+        // Open MPI's TCP transport reads its sockets only when the event loop runs, and after a
+        // peer dies it can fall back to running that loop once every 10 ms: the surviving
+        // workers' messages then crawl. A progress thread of its own reads them as they come.
+        setenv("OMPI_MCA_btl_tcp_progress_thread", "1", 0)
         guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
         setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
         setenv("PMIX_MCA_psec", "native", 0)
+        setenv("OMPI_MCA_orte_enable_recovery", "1", 0)
+    }
+
+    /// Says once, on rank 0, when the launcher will end the whole job as soon as one worker dies,
+    /// and how to start it so the pool carries on instead.
+    static func warnIfDeathsEndTheJob(workers: Int) {
+        guard startedByLauncher, let advice = deathsEndTheJob else { return }
+        printToStandardError("SwiftPool: \(advice)")
+    }
+
+    /// Why a worker's death would end this job, with the remedy; nil when the pool survives it.
+    static var deathsEndTheJob: String? {
+        if environment("OMPI_COMM_WORLD_SIZE") != nil {
+            let recovery = environment("OMPI_MCA_orte_enable_recovery")?.lowercased() ?? "0"
+            guard !["1", "true", "yes", "enabled"].contains(recovery) else { return nil }
+            return "a worker that dies will end this whole job, because mpirun was started without "
+                + "--enable-recovery; add it to keep the pool going on the other workers"
+        }
+        return nil
     }
 
     /// How many workers to spawn by default: one per core this process may run on (its CPU

@@ -3,14 +3,17 @@
 #endif
 
 /// One process of the pool as rank 0 learns of it at start-up: which build it runs, its process
-/// id and its host.
+/// id, its host, and its host's network addresses (for the lifeline).
 struct Peer {
     var fingerprint: UInt64
     var processID: Int32
     var host: String
+    /// IPv4 addresses of the host's interfaces, loopback excluded, in network byte order.
+    var addresses: [UInt32]
 
     private static let hostBytes = 64
-    private static let recordBytes = 8 + 4 + hostBytes
+    private static let addressCount = 4
+    private static let recordBytes = 8 + 4 + hostBytes + 4 * addressCount
 
     /// Gathers every rank's record on rank 0 and checks that all run rank 0's build. Every rank
     /// learns the verdict; only rank 0 gets the records.
@@ -19,6 +22,10 @@ struct Peer {
         record += withUnsafeBytes(of: getpid().littleEndian) { Array($0) }
         let hostUTF8 = Array(host.utf8.prefix(hostBytes))
         record += hostUTF8 + Array(repeating: 0, count: hostBytes - hostUTF8.count)
+        let addresses = IPv4Endpoint.hostAddresses(limit: addressCount)
+        for index in 0..<addressCount {
+            withUnsafeBytes(of: index < addresses.count ? addresses[index] : 0) { record += $0 }
+        }
         do {
             let gathered = try communicator.gather(record, root: 0)
             let peers = stride(from: 0, to: gathered.count, by: recordBytes).map {
@@ -51,7 +58,10 @@ struct Peer {
         let bytes = Array(record)
         fingerprint = bytes.withUnsafeBytes { UInt64(littleEndian: $0.loadUnaligned(as: UInt64.self)) }
         processID = bytes.withUnsafeBytes { Int32(littleEndian: $0.loadUnaligned(fromByteOffset: 8, as: Int32.self)) }
-        host = String(decoding: bytes[12...].prefix { $0 != 0 }, as: UTF8.self)
+        host = String(decoding: bytes[12..<12 + Self.hostBytes].prefix { $0 != 0 }, as: UTF8.self)
+        addresses = (0..<Self.addressCount).map { index in
+            bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: 12 + Self.hostBytes + 4 * index, as: UInt32.self) }
+        }.filter { $0 != 0 }
     }
 
     /// Waits until the given processes (on this host) have exited, or the timeout passes.

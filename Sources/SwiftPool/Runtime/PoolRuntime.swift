@@ -6,16 +6,16 @@ import Synchronization
 #endif
 
 /// The per-process machinery every pool shares: the thread that owns MPI, and on rank 0 the
-/// executor loop that runs on it. Started by the first pool; ended when the program exits.
+/// scheduler that runs on it. Started by the first pool; ended when the program exits.
 final class PoolRuntime: Sendable {
-    /// The rank-0 scheduler that pools post their work to.
-    let executor: ExecutorLoop
+    /// Where pools post their work for rank 0's scheduler.
+    let inbox: ExecutorInbox
     private let thread: DedicatedThread
     private let lastTaskID = Atomic<UInt64>(0)
     private let lastPoolID = Atomic<UInt32>(0)
 
-    private init(executor: ExecutorLoop, thread: DedicatedThread) {
-        self.executor = executor
+    private init(inbox: ExecutorInbox, thread: DedicatedThread) {
+        self.inbox = inbox
         self.thread = thread
     }
 
@@ -45,6 +45,13 @@ final class PoolRuntime: Sendable {
     /// How long the start-up took on rank 0, workers included; 0 before it finished.
     static let startupNanos = Atomic<UInt64>(0)
 
+    /// The status rank 0's program is exiting with, for the exit without `MPI_Finalize`.
+    private static let exitStatus = Atomic<Int32>(0)
+
+    /// Set by rank 0's MPI thread when the job must end without `MPI_Finalize` (a process of the
+    /// job was lost, and finalizing would wait for it forever).
+    private static let endsWithoutFinalize = Atomic<Bool>(false)
+
     /// Starts the runtime on first use and says what this process is.
     ///
     /// - Parameter requestedWorkers: how many workers to spawn when this process starts them
@@ -64,7 +71,8 @@ final class PoolRuntime: Sendable {
                 switch launch(requestedWorkers: requestedWorkers) {
                 case .success(.executor(let runtime)):
                     state = .executor(runtime)
-                    atexit { PoolRuntime.finishAtExit() }
+                    // `on_exit` rather than `atexit`: the handler needs the program's exit status.
+                    on_exit({ status, _ in PoolRuntime.finishAtExit(status: status) }, nil)
                     return .executor(runtime)
                 case .success(.worker):
                     state = .worker
@@ -82,22 +90,29 @@ final class PoolRuntime: Sendable {
         while true { sleep(UInt32.max) }
     }
 
-    /// At exit on rank 0: finish all work, stop the workers, finalize MPI.
-    private static func finishAtExit() {
+    /// At exit on rank 0: finish all work, stop the workers, finalize MPI. When a process of the
+    /// job was lost, `MPI_Finalize` would wait for it forever: the process ends here instead, with
+    /// the program's own status.
+    private static func finishAtExit(status: Int32) {
         let runtime = state.withLock { state -> PoolRuntime? in
             guard case .executor(let runtime) = state else { return nil }
             state = .finished
             return runtime
         }
         guard let runtime else { return }
-        runtime.executor.post(.finish)
+        exitStatus.store(status, ordering: .relaxed)
+        runtime.inbox.post(.finish)
         runtime.thread.join()
+        if endsWithoutFinalize.load(ordering: .acquiring) {
+            fflush(nil)
+            _exit(status)
+        }
     }
 
     // MARK: Start-up, on the MPI thread
 
     private enum StartupReport: Sendable {
-        case executor(ExecutorLoop)
+        case executor(ExecutorInbox)
         case worker
         case failed(PoolError)
     }
@@ -114,9 +129,9 @@ final class PoolRuntime: Sendable {
         let thread = DedicatedThread.start { ownMPI(requestedWorkers: requestedWorkers, tell) }
         reported.wait()
         switch report.withLock({ $0 })! {
-        case .executor(let loop):
+        case .executor(let inbox):
             startupNanos.store(monotonicNanos() &- startedAt, ordering: .relaxed)
-            return .success(.executor(PoolRuntime(executor: loop, thread: thread)))
+            return .success(.executor(PoolRuntime(inbox: inbox, thread: thread)))
         case .worker: return .success(.worker)
         case .failed(let error):
             thread.join()
@@ -126,6 +141,7 @@ final class PoolRuntime: Sendable {
 
     /// The MPI thread's whole life, from `MPI_Init_thread` to `MPI_Finalize`.
     private static func ownMPI(requestedWorkers: Int?, _ tell: @Sendable (StartupReport) -> Void) {
+        blockBrokenPipeSignals()
         let link: PoolLink
         let rank: Int
         let size: Int
@@ -168,29 +184,129 @@ final class PoolRuntime: Sendable {
             exitWorker(code: 1)
         }
         if rank == 0 {
-            let transport: ExecutorLoop.Transport =
-                size > 1 ? .mpi(communicator, workerCount: size - 1) : .local(TaskRunner(rank: 0, host: host))
-            let loop = ExecutorLoop(transport: transport)
-            tell(.executor(loop))
-            loop.run()
+            runExecutor(link: link, peers: peers, host: host, size: size, tell)
+        } else {
+            tell(.worker)
+            runWorker(link: link, host: host)
+        }
+    }
+
+    /// Rank 0: schedules tasks until the program ends, then stops the workers and finalizes.
+    private static func runExecutor(
+        link: PoolLink, peers: [Peer], host: String, size: Int, _ tell: @Sendable (StartupReport) -> Void
+    ) {
+        let inbox = ExecutorInbox(workerCount: max(size - 1, 1))
+        let scheduler: Scheduler
+        let lifelines: LifelineMonitor?
+        do {
+            if size > 1 {
+                let monitor = try LifelineMonitor(
+                    addresses: LifelineAddresses.toListenOn(peers: peers, host: host),
+                    settings: .fromEnvironment(), report: { inbox.post(.lifeline($0)) })
+                lifelines = monitor
+                let recruiter =
+                    link.isSpawned
+                    ? WorkerRecruiter(
+                        command: BuildFingerprint.executablePath, arguments: Array(CommandLine.arguments.dropFirst()))
+                    : nil
+                scheduler = try Scheduler(
+                    inbox: inbox,
+                    transport: .mpi(
+                        .init(communicator: link.communicator, peers: peers, lifelines: monitor, recruiter: recruiter)))
+                LaunchPlan.warnIfDeathsEndTheJob(workers: size - 1)
+            } else {
+                lifelines = nil
+                scheduler = try Scheduler(inbox: inbox, transport: .local(TaskRunner(rank: 0, host: host)))
+            }
+        } catch {
+            tell(.failed(asPoolError(error)))
+            return
+        }
+        tell(.executor(inbox))
+        scheduler.run()
+        let clean = scheduler.stopWorkers()
+        guard let lifelines else {
             link.close()
             try? MPIEnvironment.finalize()
+            return
+        }
+        if clean && !lifelines.sawUnannouncedClosure {
+            link.close()
+            finalize(within: 10_000_000_000) { exitStatus.load(ordering: .relaxed) }
             if link.isSpawned {
                 // The spawned workers' daemon belongs to this process: stay until they are gone.
                 Peer.waitUntilGone(peers.dropFirst(), timeoutNanos: 10_000_000_000)
             }
+            lifelines.shutdown()
         } else {
-            tell(.worker)
-            do {
-                try WorkerLoop(communicator: communicator, runner: TaskRunner(rank: rank, host: host)).run()
-            } catch {
-                printToStandardError("SwiftPool worker rank \(rank) (\(host)): \(error)")
-                MPIEnvironment.abort(code: 1)
-            }
-            link.close()
-            try? MPIEnvironment.finalize()
-            exitWorker(code: 0)
+            // The workers left exit at once; wait for their lifelines to close, so none outlives
+            // the program, then end without MPI_Finalize.
+            _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
+            lifelines.shutdown()
+            endsWithoutFinalize.store(true, ordering: .releasing)
         }
+    }
+
+    /// A worker: waits for rank 0's welcome, connects its lifeline, serves tasks until rank 0 says
+    /// stop, then ends as rank 0 asks.
+    private static func runWorker(link: PoolLink, host: String) -> Never {
+        let welcome: Welcome
+        do {
+            welcome = try Welcome.receive(on: link.communicator)
+        } catch {
+            printToStandardError("SwiftPool worker (\(host)): no welcome from rank 0: \(error); exiting")
+            exitWorker(code: 1)
+        }
+        PoolProcess.setRank(welcome.rank)
+        let lifeline = LifelineLink.open(welcome, host: host)
+        let stopMode: StopMode
+        do {
+            stopMode = try WorkerLoop(
+                communicator: link.communicator, runner: TaskRunner(rank: welcome.rank, host: host)
+            ).run()
+        } catch {
+            printToStandardError("SwiftPool worker rank \(welcome.rank) (\(host)): \(error); exiting")
+            exit(1)  // the exit handler tells rank 0, which runs this worker's tasks elsewhere
+        }
+        lifeline.announceStop()
+        if stopMode == .finalize {
+            link.close()
+            finalize(within: 10_000_000_000) { 0 }
+        }
+        exitWorker(code: 0)
+    }
+
+    /// Open MPI writes to its TCP connections without asking the kernel to spare it SIGPIPE, so a
+    /// write to a worker that just died would kill this process. Blocking the signal on the MPI
+    /// thread (and on the threads Open MPI starts from it) turns it into an EPIPE error, which
+    /// Open MPI handles; the program's own threads keep their disposition.
+    private static func blockBrokenPipeSignals() {
+        var signals = sigset_t()
+        sigemptyset(&signals)
+        sigaddset(&signals, SIGPIPE)
+        pthread_sigmask(SIG_BLOCK, &signals, nil)
+    }
+
+    /// `MPI_Finalize`, but a process lost while the job ends makes it wait forever: past
+    /// `limitNanos` this process exits without it.
+    private static func finalize(within limitNanos: UInt64, exitStatus: @escaping @Sendable () -> Int32) {
+        let done = Atomic<Bool>(false)
+        let watchdog = DedicatedThread.start(stackBytes: 256 * 1024) {
+            let deadline = monotonicNanos() &+ limitNanos
+            while !done.load(ordering: .acquiring) {
+                if monotonicNanos() >= deadline {
+                    printToStandardError(
+                        "SwiftPool: MPI_Finalize did not return within \(limitNanos / 1_000_000_000) s "
+                            + "(a process of the job is gone); exiting without it")
+                    fflush(nil)
+                    _exit(exitStatus())
+                }
+                sleepNanos(10_000_000)
+            }
+        }
+        try? MPIEnvironment.finalize()
+        done.store(true, ordering: .releasing)
+        watchdog.join()
     }
 
     /// Ends a worker process at once after MPI is finalized. Its launcher may go away as soon as
@@ -198,6 +314,7 @@ final class PoolRuntime: Sendable {
     /// with SIGPIPE; so the worker ignores that signal, flushes what its tasks printed, and exits
     /// without running exit handlers that could still be racing the daemon.
     private static func exitWorker(code: Int32) -> Never {
+        DeathReporter.disarm()
         signal(SIGPIPE, SIG_IGN)
         fflush(nil)
         _exit(code)

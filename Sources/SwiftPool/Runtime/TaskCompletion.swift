@@ -10,8 +10,9 @@ enum TaskReply {
 protocol TaskCompletion: AnyObject, Sendable {
     /// Moves the task to running; false when it was cancelled while queued, so it must not run.
     func markRunning() -> Bool
-    /// Settles the task with what the worker sent.
-    func complete(with reply: TaskReply)
+    /// Settles the task with what the worker sent. Returns false, leaving the task unsettled, when
+    /// the reply's attachment cannot arrive because its sender died while sending it.
+    func complete(with reply: TaskReply) -> Bool
     /// Settles the task with a pool-level failure.
     func fail(_ error: PoolError)
     /// Cancels the task if it has not started (`Future.cancel()`).
@@ -19,17 +20,20 @@ protocol TaskCompletion: AnyObject, Sendable {
 }
 
 extension Future: TaskCompletion where Value: Decodable {
-    func complete(with reply: TaskReply) {
+    func complete(with reply: TaskReply) -> Bool {
         switch reply {
         case .result(let payload, let attachment):
             do {
                 resolve(.success(try WireDecoder.decode(Value.self, from: payload, attachment: attachment)))
+            } catch is PeerGone {
+                return false
             } catch {
                 resolve(.failure(decodingFailed("the result (\(Value.self))", error)))
             }
         case .failure(let failure):
             resolve(.failure(failure.error))
         }
+        return true
     }
 
     func fail(_ error: PoolError) { resolve(.failure(error)) }

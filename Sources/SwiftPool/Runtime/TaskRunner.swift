@@ -39,13 +39,22 @@ final class TaskRunner {
             case .initialize:
                 let failure = initialize(task)
                 initializedPools[task.pool] = .some(failure)
-                guard let failure else { return nil }
+                guard let failure else {
+                    // Rank 0 learns the worker is ready, and that a task after this one has not
+                    // started should the worker die now.
+                    let acknowledgement = WireBuffer()
+                    FrameHeader(kind: .initialized, id: header.id).write(into: acknowledgement)
+                    return OutgoingFrame(bytes: acknowledgement)
+                }
                 return reply(.initializerFailure, id: header.id, failure: failure)
             case .task:
                 if case .some(.some(let failure)) = initializedPools[task.pool] {
                     return reply(.failure, id: header.id, failure: .pool(brokenByInitializer(failure)))
                 }
-                return run(task, id: header.id)
+                let started = monotonicNanos()
+                let reply = run(task, id: header.id)
+                ReplyFrame.setRunTime(monotonicNanos() &- started, in: reply.bytes)
+                return reply
             default:
                 throw PoolError(.protocolViolation, "a worker cannot handle a \(header.kind) frame")
             }
@@ -134,7 +143,7 @@ final class TaskRunner {
                     errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error)))
         }
         let frame = WireBuffer()
-        FrameHeader(kind: .result, id: id).write(into: frame)
+        ReplyFrame.start(kind: .result, id: id, into: frame)
         let writer = ValueWriter(buffer: frame)
         let resultAttachment: OutgoingAttachment?
         switch task.shape {
@@ -189,7 +198,7 @@ final class TaskRunner {
 
     private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> OutgoingFrame {
         let frame = WireBuffer()
-        FrameHeader(kind: kind, id: id).write(into: frame)
+        ReplyFrame.start(kind: kind, id: id, into: frame)
         do {
             try WireEncoder.encode(failure, into: frame)
         } catch {

@@ -4,7 +4,8 @@ struct WorkerLoop {
     let communicator: Communicator
     let runner: TaskRunner
 
-    func run() throws {
+    /// Serves until rank 0 says stop; returns how rank 0 wants this process to end.
+    func run() throws -> StopMode {
         var backoff = IdleBackoff.standard()
         while true {
             guard let message = try communicator.receiveIfArrived(from: 0, tag: MessageTag.frame) else {
@@ -12,7 +13,7 @@ struct WorkerLoop {
                 continue
             }
             let header = try FrameHeader.read(from: message.bytes.bytes)
-            if header.kind == .stop { return }
+            if header.kind == .stop { return StopMode(rawValue: header.id) ?? .exitNow }
             let attachment = header.hasAttachment ? MessageAttachment(communicator: communicator, source: 0) : nil
             let reply = runner.handle(message.bytes, header: header, attachment: attachment)
             try attachment?.discardIfUnread()

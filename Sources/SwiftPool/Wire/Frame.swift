@@ -12,6 +12,17 @@ enum FrameKind: UInt8 {
     case failure
     /// Worker → executor: a pool's initializer failed here; the payload is an encoded ``TaskFailure``.
     case initializerFailure
+    /// Worker → executor: a pool's initializer ran here without error.
+    case initialized
+}
+
+/// What a stop frame's id asks of a worker.
+enum StopMode: UInt64 {
+    /// End with `MPI_Finalize`, as every process of the job does.
+    case finalize = 0
+    /// Exit at once without `MPI_Finalize`: a process of the job is gone, and finalizing would
+    /// wait for it forever.
+    case exitNow = 1
 }
 
 /// How a task frame's argument is laid out.
@@ -26,8 +37,8 @@ enum TaskShape: UInt8 {
 ///
 /// Layout: kind (1 byte), flags (1 byte), id (8 bytes). Task frames follow with the pool (4 bytes),
 /// the shape (1 byte), the function's mangled type name (LEB128 length and UTF-8), then the encoded
-/// function value and the encoded argument. Result and failure frames follow with the encoded
-/// payload. A frame whose top-level value is a large array of plain numbers carries that array as
+/// function value and the encoded argument. Result and failure frames follow with the task's run
+/// time and the encoded payload (``ReplyFrame``). A frame whose top-level value is a large array of plain numbers carries that array as
 /// an attachment: the next message from the same sender, with the attachment tag.
 struct FrameHeader {
     static let size = 10
@@ -69,6 +80,31 @@ struct FrameHeader {
 enum MessageTag {
     static let frame: Int32 = 0
     static let attachment: Int32 = 1
+    /// Rank 0's ``Welcome`` to a worker, once, right after start-up.
+    static let welcome: Int32 = 2
+}
+
+/// The body of a result or failure frame: how long the task ran on the worker (8 bytes, in
+/// nanoseconds), then the encoded result or ``TaskFailure``. The run time is measured where the
+/// task ran, so a stall on rank 0 or on the way cannot make tasks look longer than they are.
+enum ReplyFrame {
+    static let runTimeOffset = FrameHeader.size
+    static let payloadOffset = FrameHeader.size + 8
+
+    /// Starts a reply: the header and a run time to fill in with ``setRunTime(_:in:)``.
+    static func start(kind: FrameKind, id: UInt64, into buffer: WireBuffer) {
+        FrameHeader(kind: kind, id: id).write(into: buffer)
+        buffer.append(UInt64(0))
+    }
+
+    static func setRunTime(_ nanos: UInt64, in buffer: WireBuffer) { buffer.overwrite(nanos, at: runTimeOffset) }
+
+    static func runTime(of bytes: UnsafeRawBufferPointer) throws -> UInt64 {
+        guard bytes.count >= payloadOffset else {
+            throw PoolError(.protocolViolation, "received a reply frame of \(bytes.count) bytes")
+        }
+        return UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: runTimeOffset, as: UInt64.self))
+    }
 }
 
 /// A frame ready to send: its bytes and, when its top-level value is a large raw array, that

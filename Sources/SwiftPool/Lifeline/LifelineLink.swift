@@ -1,0 +1,94 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// A worker's end of its lifeline to rank 0: it connects and shows the job's secret, beats every
+/// heartbeat interval on a thread of its own (tasks may run for hours on the MPI thread), and ends
+/// the process when rank 0 is gone or asks it to, so no worker outlives its job.
+final class LifelineLink: Sendable {
+    private let descriptor: Int32
+    private let stopping = Atomic<Bool>(false)
+
+    /// Connects to rank 0 and says who this is; exits the process when it cannot, since a worker
+    /// rank 0 cannot watch must not take tasks.
+    static func open(_ welcome: Welcome, host: String) -> LifelineLink {
+        let descriptor: Int32
+        do {
+            descriptor = try TCPSocket.connect(to: welcome.endpoint, timeoutNanos: welcome.settings.connectNanos / 2)
+        } catch {
+            printToStandardError(
+                "SwiftPool worker rank \(welcome.rank) (\(host)): cannot connect its lifeline to rank 0 at "
+                    + "\(welcome.endpoint): \(error); exiting")
+            exitNow(code: 1)
+        }
+        let hello = LifelineHello(rank: welcome.rank, processID: getpid()).encoded(secret: welcome.secret)
+        guard hello.withUnsafeBytes({ TCPSocket.send($0, on: descriptor) }) else {
+            printToStandardError(
+                "SwiftPool worker rank \(welcome.rank) (\(host)): rank 0 refused its lifeline; exiting")
+            exitNow(code: 1)
+        }
+        let link = LifelineLink(descriptor: descriptor)
+        DeathReporter.install(descriptor: descriptor)
+        let rank = welcome.rank
+        let settings = welcome.settings
+        DedicatedThread.start(stackBytes: 256 * 1024) { [link] in link.watch(rank: rank, host: host, settings: settings)
+        }
+        .detach()
+        return link
+    }
+
+    private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// Rank 0 asked this worker to stop: from now on a closed lifeline is expected.
+    func announceStop() {
+        stopping.store(true, ordering: .releasing)
+        DeathReporter.disarm()
+        TCPSocket.send(LifelineRecord(kind: .stopping), on: descriptor)
+    }
+
+    private func watch(rank: Int, host: String, settings: LifelineSettings) {
+        var received: [UInt8] = []
+        var lastHeard = monotonicNanos()
+        var nextBeat: UInt64 = 0
+        while true {
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&entry, 1, Int32(clamping: max(settings.heartbeatNanos / 2_000_000, 1)))
+            let outcome = TCPSocket.readAvailable(descriptor, into: &received)
+            while received.count >= LifelineRecord.size {
+                let record = LifelineRecord.read(received, at: 0)
+                received.removeFirst(LifelineRecord.size)
+                lastHeard = monotonicNanos()
+                if record?.kind == .terminate && !stopping.load(ordering: .acquiring) {
+                    printToStandardError(
+                        "SwiftPool worker rank \(rank) (\(host)): its task ran past the pool's taskTimeout; "
+                            + "rank 0 ended this process")
+                    Self.exitNow(code: 1)
+                }
+            }
+            if stopping.load(ordering: .acquiring) { return }
+            // Rank 0 is gone, or has given this worker up: its tasks run elsewhere now.
+            if case .closed = outcome { Self.exitNow(code: 1) }
+            let now = monotonicNanos()
+            if now &- lastHeard > settings.silenceNanos {
+                printToStandardError(
+                    "SwiftPool worker rank \(rank) (\(host)): no word from rank 0 for "
+                        + "\(WorkerEnd.seconds(now &- lastHeard)) s; exiting")
+                Self.exitNow(code: 1)
+            }
+            if now >= nextBeat {
+                TCPSocket.send(LifelineRecord(kind: .heartbeat), on: descriptor)
+                nextBeat = now &+ settings.heartbeatNanos
+            }
+        }
+    }
+
+    /// Ends the process at once: nothing of the pool is worth finishing, and exit handlers would
+    /// report an exit that rank 0 already knows about.
+    static func exitNow(code: Int32) -> Never {
+        DeathReporter.disarm()
+        fflush(nil)
+        _exit(code)
+    }
+}

@@ -1,0 +1,360 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What rank 0's lifeline monitor tells the executor.
+enum LifelineEvent: Sendable {
+    /// The worker of this rank connected its lifeline and showed the job's secret.
+    case connected(rank: Int)
+    /// The worker of this rank is gone.
+    case lost(rank: Int, WorkerEnd)
+}
+
+/// Rank 0's side of the lifelines: a thread of its own that accepts each worker's connection,
+/// exchanges heartbeats, and reports within milliseconds when a connection closes or says its
+/// process is dying, and within the silence allowed when a host goes quiet. It never touches MPI.
+///
+/// It listens only on the addresses the job's hosts reach rank 0 by, keeps a connection only when
+/// it opens with this job's secret, and drops anything else.
+final class LifelineMonitor: Sendable {
+    /// The listeners' endpoints, one per address rank 0 is reached at.
+    let endpoints: [IPv4Endpoint]
+    let secret: LifelineSecret
+    let settings: LifelineSettings
+    private let control: MonitorControl
+    private let thread: DedicatedThread
+
+    /// Binds a listener on each address and starts the monitor thread.
+    init(addresses: [UInt32], settings: LifelineSettings, report: @escaping @Sendable (LifelineEvent) -> Void) throws {
+        var opened: [Int32] = []
+        var bound: [IPv4Endpoint] = []
+        do {
+            for address in addresses {
+                // The same port on every address when it is free everywhere: easier to read in `ss`.
+                let wanted = IPv4Endpoint(address: address, port: bound.first?.port ?? 0)
+                let listener: (Int32, IPv4Endpoint)
+                if let samePort = try? TCPSocket.listen(on: wanted) {
+                    listener = samePort
+                } else {
+                    listener = try TCPSocket.listen(on: wanted.withPort(0))
+                }
+                opened.append(listener.0)
+                bound.append(listener.1)
+            }
+        } catch {
+            for descriptor in opened { close(descriptor) }
+            throw PoolError(.mpiFailure, "could not open the lifeline listener that notices worker deaths: \(error)")
+        }
+        let listeners = opened
+        let secret = LifelineSecret.random()
+        let control = MonitorControl()
+        self.endpoints = bound
+        self.secret = secret
+        self.settings = settings
+        self.control = control
+        self.thread = DedicatedThread.start(stackBytes: 1 << 20) {
+            MonitorLoop(listeners: listeners, secret: secret, settings: settings, control: control, report: report)
+                .run()
+        }
+    }
+
+    /// The endpoint a worker should connect to: loopback for a worker on rank 0's own host,
+    /// otherwise the listener on the address rank 0 would use to reach one of the worker's.
+    func endpoint(forWorkerOn host: String, addresses: [UInt32]) -> IPv4Endpoint {
+        if host == currentHostName(), let loopback = endpoints.first(where: \.isLoopback) { return loopback }
+        for address in addresses {
+            if let source = IPv4Endpoint.sourceAddress(toward: address),
+                let endpoint = endpoints.first(where: { $0.address == source })
+            {
+                return endpoint
+            }
+        }
+        return endpoints.first { !$0.isLoopback } ?? endpoints[0]
+    }
+
+    /// A worker has been told where to connect: it must do so within the time allowed.
+    func expect(rank: Int) { control.send(.expect(rank: rank)) }
+    /// Rank 0 has given this worker up: close its lifeline, so that it ends itself.
+    func forget(rank: Int) { control.send(.forget(rank: rank)) }
+    /// Tells this worker to end its process now, then closes its lifeline.
+    func terminate(rank: Int) { control.send(.terminate(rank: rank)) }
+    /// Workers are being stopped: lifelines that close are no longer losses.
+    func beginStopping() { control.send(.stopping) }
+
+    /// Waits until every worker's lifeline has closed, or the time is up; true when all did.
+    func waitUntilAllClosed(timeoutNanos: UInt64) -> Bool {
+        let deadline = monotonicNanos() &+ timeoutNanos
+        while control.openLifelines.load(ordering: .acquiring) > 0 {
+            if monotonicNanos() >= deadline { return false }
+            sleepNanos(2_000_000)
+        }
+        return true
+    }
+
+    /// Whether a worker's lifeline closed without a word since the monitor started, including
+    /// while workers were being stopped.
+    var sawUnannouncedClosure: Bool { control.unannouncedClosures.load(ordering: .relaxed) > 0 }
+
+    /// Closes every lifeline and listener, and ends the thread.
+    func shutdown() {
+        control.send(.shutdown)
+        thread.join()
+    }
+}
+
+/// What the executor's thread and the monitor thread share: commands in, a count out.
+private final class MonitorControl: Sendable {
+    enum Command {
+        case expect(rank: Int)
+        case forget(rank: Int)
+        case terminate(rank: Int)
+        case stopping
+        case shutdown
+    }
+
+    let commands = Mutex<[Command]>([])
+    /// Lifelines connected and not yet closed.
+    let openLifelines = Atomic<Int>(0)
+    /// Lifelines that closed without their worker saying it was stopping or how it ended,
+    /// counted even while workers are being stopped.
+    let unannouncedClosures = Atomic<Int>(0)
+    /// A pipe whose read end wakes the monitor's `poll` when a command arrives.
+    let wakeDescriptor: Int32
+    private let wakeWriter: Int32
+
+    init() {
+        var ends: [Int32] = [-1, -1]
+        pipe(&ends)
+        for end in ends {
+            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
+            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
+        }
+        wakeDescriptor = ends[0]
+        wakeWriter = ends[1]
+    }
+
+    deinit {
+        close(wakeDescriptor)
+        close(wakeWriter)
+    }
+
+    func send(_ command: Command) {
+        commands.withLock { $0.append(command) }
+        var one: UInt8 = 1
+        _ = write(wakeWriter, &one, 1)
+    }
+
+    func take() -> [Command] {
+        var drained = [UInt8](repeating: 0, count: 64)
+        while read(wakeDescriptor, &drained, drained.count) > 0 {}
+        return commands.withLock { commands in
+            defer { commands.removeAll() }
+            return commands
+        }
+    }
+}
+
+/// The monitor thread's state, which only that thread touches.
+private final class MonitorLoop {
+    /// A connection that has not yet shown the job's secret.
+    private struct Stranger {
+        var descriptor: Int32
+        var received: [UInt8] = []
+        var deadline: UInt64
+    }
+
+    /// A worker's connection.
+    private struct Lifeline {
+        var descriptor: Int32
+        var received: [UInt8] = []
+        var lastHeard: UInt64
+        /// The worker said how it ends, or is stopping: its closing is no news.
+        var settled = false
+    }
+
+    private let listeners: [Int32]
+    private let secret: LifelineSecret
+    private let settings: LifelineSettings
+    private let control: MonitorControl
+    private let report: @Sendable (LifelineEvent) -> Void
+
+    private var strangers: [Stranger] = []
+    private var lifelines: [Int: Lifeline] = [:]
+    /// Ranks told where to connect that have not yet, with their deadlines.
+    private var expected: [Int: UInt64] = [:]
+    private var stopping = false
+    private var nextHeartbeat: UInt64 = 0
+
+    /// A stranger must show the secret within this long.
+    private static let helloNanos: UInt64 = 2_000_000_000
+    /// Unproven connections kept at once; beyond this the oldest is dropped.
+    private static let maximumStrangers = 64
+
+    init(
+        listeners: [Int32], secret: LifelineSecret, settings: LifelineSettings, control: MonitorControl,
+        report: @escaping @Sendable (LifelineEvent) -> Void
+    ) {
+        self.listeners = listeners
+        self.secret = secret
+        self.settings = settings
+        self.control = control
+        self.report = report
+    }
+
+    func run() {
+        while true {
+            // Commands first, after every wake-up: rank 0 says which rank to expect before it
+            // tells that worker where to connect, so a hello never arrives before its `expect`.
+            for command in control.take() {
+                switch command {
+                case .expect(let rank): expected[rank] = monotonicNanos() &+ settings.connectNanos
+                case .forget(let rank): drop(rank)
+                case .terminate(let rank):
+                    if let lifeline = lifelines[rank] {
+                        TCPSocket.send(LifelineRecord(kind: .terminate), on: lifeline.descriptor)
+                    }
+                    drop(rank)
+                case .stopping: stopping = true
+                case .shutdown:
+                    for rank in Array(lifelines.keys) { drop(rank) }
+                    for stranger in strangers { close(stranger.descriptor) }
+                    for listener in listeners { close(listener) }
+                    return
+                }
+            }
+            acceptNewcomers()
+            readStrangers()
+            readLifelines()
+            keepTime()
+            waitForActivity()
+        }
+    }
+
+    /// Sleeps in `poll` until a descriptor is ready, a command arrives, or a heartbeat is due.
+    private func waitForActivity() {
+        var entries = [pollfd(fd: control.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        for listener in listeners { entries.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+        for stranger in strangers { entries.append(pollfd(fd: stranger.descriptor, events: Int16(POLLIN), revents: 0)) }
+        for lifeline in lifelines.values {
+            entries.append(pollfd(fd: lifeline.descriptor, events: Int16(POLLIN), revents: 0))
+        }
+        let timeoutMilliseconds = Int32(clamping: min(settings.heartbeatNanos / 4, 100_000_000) / 1_000_000)
+        _ = poll(&entries, nfds_t(entries.count), max(timeoutMilliseconds, 1))
+    }
+
+    private func acceptNewcomers() {
+        for listener in listeners {
+            while let descriptor = TCPSocket.accept(from: listener) {
+                if strangers.count >= Self.maximumStrangers { close(strangers.removeFirst().descriptor) }
+                strangers.append(Stranger(descriptor: descriptor, deadline: monotonicNanos() &+ Self.helloNanos))
+            }
+        }
+    }
+
+    /// Reads what strangers sent; promotes those with a correct hello, drops the rest.
+    private func readStrangers() {
+        var index = 0
+        while index < strangers.count {
+            var stranger = strangers[index]
+            let wanted = LifelineHello.size - stranger.received.count
+            let outcome = TCPSocket.readAvailable(stranger.descriptor, into: &stranger.received, limit: wanted)
+            strangers[index] = stranger
+            let keep: Bool
+            switch outcome {
+            case .closed: keep = false
+            case .nothingYet, .read:
+                if !LifelineHello.isPlausiblePrefix(stranger.received) {
+                    keep = false
+                } else if stranger.received.count == LifelineHello.size {
+                    admit(stranger)
+                    strangers.remove(at: index)
+                    continue
+                } else {
+                    keep = monotonicNanos() < stranger.deadline
+                }
+            }
+            if keep {
+                index += 1
+            } else {
+                close(stranger.descriptor)
+                strangers.remove(at: index)
+            }
+        }
+    }
+
+    /// Keeps a connection whose hello carries the secret and the rank of a worker expected now.
+    private func admit(_ stranger: Stranger) {
+        guard let hello = LifelineHello.read(stranger.received, secret: secret),
+            expected.removeValue(forKey: hello.rank) != nil
+        else {
+            close(stranger.descriptor)
+            return
+        }
+        lifelines[hello.rank] = Lifeline(descriptor: stranger.descriptor, lastHeard: monotonicNanos())
+        control.openLifelines.add(1, ordering: .releasing)
+        report(.connected(rank: hello.rank))
+    }
+
+    private func readLifelines() {
+        for rank in Array(lifelines.keys) {
+            guard var lifeline = lifelines[rank] else { continue }
+            let outcome = TCPSocket.readAvailable(lifeline.descriptor, into: &lifeline.received)
+            var consumed = 0
+            while lifeline.received.count - consumed >= LifelineRecord.size {
+                let record = LifelineRecord.read(lifeline.received, at: consumed)
+                consumed += LifelineRecord.size
+                lifeline.lastHeard = monotonicNanos()
+                guard let record, !lifeline.settled else { continue }
+                switch record.kind {
+                case .exiting:
+                    lifeline.settled = true
+                    if !stopping { report(.lost(rank: rank, .exited(code: record.value))) }
+                case .signalled:
+                    lifeline.settled = true
+                    if !stopping { report(.lost(rank: rank, .signalled(record.value))) }
+                case .stopping: lifeline.settled = true
+                case .heartbeat, .terminate: break
+                }
+            }
+            lifeline.received.removeFirst(consumed)
+            lifelines[rank] = lifeline
+            if case .closed = outcome {
+                if !lifeline.settled {
+                    control.unannouncedClosures.add(1, ordering: .relaxed)
+                    if !stopping { report(.lost(rank: rank, .vanished)) }
+                }
+                drop(rank)
+            }
+        }
+    }
+
+    /// Sends heartbeats when due, and gives up on silent lifelines and on workers that never
+    /// connected.
+    private func keepTime() {
+        let now = monotonicNanos()
+        if now >= nextHeartbeat {
+            for lifeline in lifelines.values {
+                TCPSocket.send(LifelineRecord(kind: .heartbeat), on: lifeline.descriptor)
+            }
+            nextHeartbeat = now &+ settings.heartbeatNanos
+        }
+        guard !stopping else { return }
+        for (rank, lifeline) in lifelines where !lifeline.settled && now &- lifeline.lastHeard > settings.silenceNanos {
+            report(.lost(rank: rank, .silent(nanos: now &- lifeline.lastHeard)))
+            drop(rank)
+        }
+        for (rank, deadline) in expected where now >= deadline {
+            expected[rank] = nil
+            report(.lost(rank: rank, .neverConnected(nanos: settings.connectNanos)))
+        }
+    }
+
+    private func drop(_ rank: Int) {
+        expected[rank] = nil
+        guard let lifeline = lifelines.removeValue(forKey: rank) else { return }
+        close(lifeline.descriptor)
+        control.openLifelines.subtract(1, ordering: .releasing)
+    }
+}

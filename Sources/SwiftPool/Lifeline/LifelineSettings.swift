@@ -1,0 +1,28 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How often lifelines beat and how long silence may last. Rank 0 reads them and hands them to
+/// each worker in its welcome, so every process of a job uses the same values.
+struct LifelineSettings: Sendable, Equatable {
+    /// How often each side sends a heartbeat.
+    var heartbeatNanos: UInt64
+    /// How long a lifeline may stay silent before its process counts as lost.
+    var silenceNanos: UInt64
+    /// How long a worker has to connect its lifeline after it is welcomed.
+    var connectNanos: UInt64
+
+    /// The defaults notice a lost host within 3.5 s. `SWIFTPOOL_HEARTBEAT_MS` and
+    /// `SWIFTPOOL_HEARTBEAT_TIMEOUT_MS` override the interval and the silence allowed.
+    static func fromEnvironment() -> LifelineSettings {
+        let heartbeat = milliseconds("SWIFTPOOL_HEARTBEAT_MS", default: 500)
+        let silence = max(milliseconds("SWIFTPOOL_HEARTBEAT_TIMEOUT_MS", default: 3000), heartbeat * 2)
+        return LifelineSettings(
+            heartbeatNanos: heartbeat * 1_000_000, silenceNanos: silence * 1_000_000, connectNanos: 10_000_000_000)
+    }
+
+    private static func milliseconds(_ name: String, default value: UInt64) -> UInt64 {
+        guard let text = getenv(name), let parsed = UInt64(String(cString: text)), parsed > 0 else { return value }
+        return parsed
+    }
+}

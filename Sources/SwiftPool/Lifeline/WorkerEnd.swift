@@ -1,0 +1,59 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// How a worker process ended, as rank 0 learned it.
+enum WorkerEnd: Sendable, Equatable {
+    /// The process called `exit` with this status (reported by its exit handler).
+    case exited(code: Int32)
+    /// The process died of this signal (reported by its signal handler).
+    case signalled(Int32)
+    /// The lifeline closed without a word: SIGKILL, the kernel's OOM killer, or a process too
+    /// broken to report.
+    case vanished
+    /// No heartbeat for this long: the host or its network is gone, or the process is frozen.
+    case silent(nanos: UInt64)
+    /// The worker never connected its lifeline.
+    case neverConnected(nanos: UInt64)
+    /// Rank 0 ended it because its task ran past the pool's task timeout.
+    case stoppedAfterTimeout
+
+    /// "was killed by SIGILL (...)", "exited with code 3", ...: completes "rank 2 on host h1 ...".
+    var description: String {
+        switch self {
+        case .exited(let code): "exited with code \(code)"
+        case .signalled(let signal): "was killed by \(Self.signalName(signal))\(Self.signalHint(signal))"
+        case .vanished:
+            "ended without a word (killed by SIGKILL, perhaps by the kernel's OOM killer, or its lifeline was cut)"
+        case .silent(let nanos):
+            "lost contact: no heartbeat for \(Self.seconds(nanos)) s (its host is down or unreachable, "
+                + "or the process is frozen)"
+        case .neverConnected(let nanos):
+            "never connected its lifeline to rank 0 within \(Self.seconds(nanos)) s (a firewall between the hosts?)"
+        case .stoppedAfterTimeout: "was stopped by rank 0 because its task ran past the pool's taskTimeout"
+        }
+    }
+
+    static func seconds(_ nanos: UInt64) -> String {
+        let tenths = (nanos + 50_000_000) / 100_000_000
+        return "\(tenths / 10).\(tenths % 10)"
+    }
+
+    static func signalName(_ signal: Int32) -> String {
+        let names: [Int32: String] = [
+            SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGILL: "SIGILL", SIGTRAP: "SIGTRAP",
+            SIGABRT: "SIGABRT", SIGBUS: "SIGBUS", SIGFPE: "SIGFPE", SIGKILL: "SIGKILL", SIGSEGV: "SIGSEGV",
+            SIGPIPE: "SIGPIPE", SIGTERM: "SIGTERM", SIGSYS: "SIGSYS", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+        ]
+        return names[signal] ?? "signal \(signal)"
+    }
+
+    private static func signalHint(_ signal: Int32) -> String {
+        switch signal {
+        case SIGILL, SIGTRAP: " (a Swift runtime trap: fatalError, a failed precondition, overflow, a nil unwrap)"
+        case SIGSEGV, SIGBUS: " (a memory fault, or a stack overflow)"
+        case SIGABRT: " (abort)"
+        default: ""
+        }
+    }
+}

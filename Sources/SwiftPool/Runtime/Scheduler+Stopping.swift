@@ -1,0 +1,35 @@
+/// How the scheduler ends the job's workers.
+extension Scheduler {
+    /// Sends every worker still alive its stop frame and waits, a few seconds at most, for the
+    /// sends to complete. Returns whether the job can end with `MPI_Finalize`: only when no
+    /// process was lost, since finalizing waits for every process forever.
+    func stopWorkers() -> Bool {
+        guard let lifelines else { return true }
+        lifelines.beginStopping()
+        let clean = losses.isEmpty && !mpiFailed
+        let stop = WireBuffer()
+        FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
+        var pending = sends.map(\.send)
+        for worker in workers where worker.isAlive {
+            let communicator = channels[worker.channel].communicator
+            if let send = try? communicator.startSend(
+                stop.bytes, keepingAlive: stop, to: worker.source, tag: MessageTag.frame)
+            {
+                pending.append(send)
+            }
+        }
+        sends.removeAll()
+        let deadline = monotonicNanos() &+ 5_000_000_000
+        var allSent = true
+        for send in pending {
+            while (try? send.isComplete()) != true {
+                if monotonicNanos() >= deadline {
+                    allSent = false
+                    break
+                }
+                sleepNanos(50_000)
+            }
+        }
+        return clean && allSent
+    }
+}

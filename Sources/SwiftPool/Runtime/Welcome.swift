@@ -1,0 +1,61 @@
+/// What rank 0 tells each worker right after start-up, over MPI: its rank in the pool (a
+/// replacement gets a new one), where to connect its lifeline, the job's secret, and the
+/// heartbeat settings.
+struct Welcome: Equatable {
+    var rank: Int
+    var endpoint: IPv4Endpoint
+    var secret: LifelineSecret
+    var settings: LifelineSettings
+
+    private static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8
+
+    func encoded() -> [UInt8] {
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(Self.size)
+        withUnsafeBytes(of: UInt32(rank).littleEndian) { bytes += $0 }
+        withUnsafeBytes(of: endpoint.address) { bytes += $0 }
+        withUnsafeBytes(of: endpoint.port.littleEndian) { bytes += $0 }
+        bytes += secret.bytes
+        for nanos in [settings.heartbeatNanos, settings.silenceNanos, settings.connectNanos] {
+            withUnsafeBytes(of: nanos.littleEndian) { bytes += $0 }
+        }
+        return bytes
+    }
+
+    static func decode(_ bytes: [UInt8]) throws -> Welcome {
+        guard bytes.count == size else {
+            throw PoolError(.protocolViolation, "a welcome of \(bytes.count) bytes, not \(size)")
+        }
+        return bytes.withUnsafeBytes { raw in
+            func load<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
+                T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
+            }
+            let secretStart = 10
+            let settingsStart = secretStart + LifelineSecret.size
+            return Welcome(
+                rank: Int(load(UInt32.self, at: 0)),
+                endpoint: IPv4Endpoint(
+                    address: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self), port: load(UInt16.self, at: 8)),
+                secret: LifelineSecret(bytes: Array(raw[secretStart..<settingsStart])),
+                settings: LifelineSettings(
+                    heartbeatNanos: load(UInt64.self, at: settingsStart),
+                    silenceNanos: load(UInt64.self, at: settingsStart + 8),
+                    connectNanos: load(UInt64.self, at: settingsStart + 16)))
+        }
+    }
+
+    /// Sends the welcome to `destination`.
+    func send(on communicator: Communicator, to destination: Int) throws(MPIError) {
+        let buffer = WireBuffer(capacity: Self.size)
+        encoded().withUnsafeBytes { buffer.append($0) }
+        try communicator.send(buffer, to: destination, tag: MessageTag.welcome)
+    }
+
+    /// Waits for rank 0's welcome.
+    static func receive(on communicator: Communicator) throws -> Welcome {
+        let buffer = WireBuffer(uninitializedCount: size)
+        try communicator.receive(
+            into: UnsafeMutableRawBufferPointer(start: buffer.base, count: size), from: 0, tag: MessageTag.welcome)
+        return try decode(Array(buffer.bytes))
+    }
+}
