@@ -5,6 +5,8 @@
 #   mpirun-examples/fake-hosts.sh up   PREFIX      create hosts h1 h2 h3 (namespaces PREFIX-h1 ...)
 #   mpirun-examples/fake-hosts.sh run  PREFIX NP PROGRAM [ARGS...]
 #                                                  mpirun over them, started inside h1
+#                                                  (more mpirun options in $MPIRUN_OPTIONS,
+#                                                  e.g. MPIRUN_OPTIONS=--enable-recovery)
 #   mpirun-examples/fake-hosts.sh down PREFIX      remove everything `up` made
 #
 # Each host is a namespace with its own hostname and a veth into a bridge that lives in a
@@ -68,7 +70,7 @@ run() {
         mpirun --allow-run-as-root --oversubscribe --hostfile "$hostfile" -np "$processes" \
         --mca plm_rsh_agent "$here/netns-rsh.sh" --bind-to none \
         --mca btl tcp,self --mca btl_tcp_if_include eth0 --mca oob_tcp_if_include eth0 \
-        "$@"
+        ${MPIRUN_OPTIONS:-} "$@"
     local status=$?
     rm -f "$hostfile"
     return $status

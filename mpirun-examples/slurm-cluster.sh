@@ -66,7 +66,8 @@ on_host() {
 up() {
     bash "$here/fake-hosts.sh" up "$prefix"
     write_config
-    if ! pgrep -x munged >/dev/null; then
+    # A munged that answers is enough (pgrep would also count a dead one not yet reaped).
+    if ! munge -n </dev/null >/dev/null 2>&1; then
         mkdir -p /run/munge && chown munge:munge /run/munge
         runuser -u munge -- /usr/sbin/munged </dev/null >/dev/null 2>&1
         cp /run/munge/munged.pid "$dir/munged.pid"
@@ -81,7 +82,7 @@ up() {
     done
     echo "the Slurm nodes did not become idle:" >&2
     on_host h1 sinfo -N >&2 || true
-    tail -20 "$dir"/*.log >&2 || true
+    tail -n 20 "$dir"/*.log >&2 || true
     return 1
 }
 

@@ -17,6 +17,8 @@ enum WorkerEnd: Sendable, Equatable {
     case neverConnected(nanos: UInt64)
     /// Rank 0 ended it because its task ran past the pool's task timeout.
     case stoppedAfterTimeout
+    /// MPI could no longer reach it (a send or receive with it failed), for this reason.
+    case unreachable(String)
 
     /// "was killed by SIGILL (...)", "exited with code 3", ...: completes "rank 2 on host h1 ...".
     var description: String {
@@ -31,6 +33,7 @@ enum WorkerEnd: Sendable, Equatable {
         case .neverConnected(let nanos):
             "never connected its lifeline to rank 0 within \(Self.seconds(nanos)) s (a firewall between the hosts?)"
         case .stoppedAfterTimeout: "was stopped by rank 0 because its task ran past the pool's taskTimeout"
+        case .unreachable(let reason): "could no longer be reached over MPI (\(reason))"
         }
     }
 

@@ -68,6 +68,47 @@ enum LaunchPlan {
         printToStandardError("SwiftPool: \(advice)")
     }
 
+    /// Writes rank 0's exit status to the file `SWIFTPOOL_EXIT_STATUS_FILE` names, if any. With
+    /// recovery on, Open MPI 4.1's mpirun exits 0 whatever its processes return, and srun
+    /// returns the worst status of any task, a killed worker's included; a launch script reads
+    /// the program's own status from this file (mpirun-examples/swiftpool.sbatch does).
+    static func recordExitStatus(_ status: Int32) {
+        guard let path = environment("SWIFTPOOL_EXIT_STATUS_FILE"), !path.isEmpty else { return }
+        let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
+        guard descriptor >= 0 else { return }
+        var text = "\(status)\n"
+        text.withUTF8 { _ = write(descriptor, $0.baseAddress, $0.count) }
+        close(descriptor)
+    }
+
+    /// Ends the `mpirun` that started this process when it would otherwise wait forever: with
+    /// recovery on, Open MPI 4.1's mpirun waits for every daemon to report its processes' end, and
+    /// the daemon of a host that dropped off the network never can. All work is done and every
+    /// reachable worker has exited by now. Two SIGTERMs are mpirun's own "abort, then force"; it
+    /// then exits with status 1. Only when this process is mpirun's child (rank 0 on mpirun's host).
+    static func releaseLauncher(waitingFor hosts: [String]) {
+        guard !hosts.isEmpty, environment("OMPI_COMM_WORLD_SIZE") != nil else { return }
+        let launcher = getppid()
+        guard let name = processName(launcher), ["mpirun", "mpiexec", "orterun"].contains(name) else { return }
+        printToStandardError(
+            "SwiftPool: contact with host \(hosts.joined(separator: ", ")) was lost; mpirun would wait for its "
+                + "daemon forever, so rank 0 ends mpirun now (mpirun then exits with status 1)")
+        fflush(nil)
+        sleepNanos(200_000_000)  // mpirun forwards this process's output: let it pass first
+        signal(SIGTERM, SIG_IGN)
+        kill(launcher, SIGTERM)
+        sleepNanos(200_000_000)
+        kill(launcher, SIGTERM)
+    }
+
+    private static func processName(_ process: pid_t) -> String? {
+        guard let file = fopen("/proc/\(process)/comm", "r") else { return nil }
+        defer { fclose(file) }
+        var buffer = [CChar](repeating: 0, count: 64)
+        guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
+        return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
     /// Why a worker's death would end this job, with the remedy; nil when the pool survives it.
     static var deathsEndTheJob: String? {
         if environment("OMPI_COMM_WORLD_SIZE") != nil {

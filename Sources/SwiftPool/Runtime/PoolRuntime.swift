@@ -52,6 +52,9 @@ final class PoolRuntime: Sendable {
     /// job was lost, and finalizing would wait for it forever).
     private static let endsWithoutFinalize = Atomic<Bool>(false)
 
+    /// Hosts rank 0 lost contact with, set by the MPI thread as the job ends.
+    private static let unreachableHosts = Mutex<[String]>([])
+
     /// Starts the runtime on first use and says what this process is.
     ///
     /// - Parameter requestedWorkers: how many workers to spawn when this process starts them
@@ -101,9 +104,11 @@ final class PoolRuntime: Sendable {
         }
         guard let runtime else { return }
         exitStatus.store(status, ordering: .relaxed)
+        LaunchPlan.recordExitStatus(status)
         runtime.inbox.post(.finish)
         runtime.thread.join()
         if endsWithoutFinalize.load(ordering: .acquiring) {
+            LaunchPlan.releaseLauncher(waitingFor: unreachableHosts.withLock { $0 })
             fflush(nil)
             _exit(status)
         }
@@ -243,6 +248,7 @@ final class PoolRuntime: Sendable {
             // the program, then end without MPI_Finalize.
             _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
             lifelines.shutdown()
+            unreachableHosts.withLock { $0 = scheduler.unreachableHosts }
             endsWithoutFinalize.store(true, ordering: .releasing)
         }
     }

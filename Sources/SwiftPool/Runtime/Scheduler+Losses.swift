@@ -11,7 +11,7 @@ extension Scheduler {
                 return
             }
             tracePoolEvent("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
-            do { try initialize(slot) } catch { workerLost(slot: slot, end: .vanished) }
+            do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
         case .lost(let rank, let end):
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
             tracePoolEvent("rank \(rank) lost: \(end.description)")
@@ -84,7 +84,7 @@ extension Scheduler {
                 printToStandardError(
                     "SwiftPool: rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
                         + "before it was ready to take tasks; that is a crash loop, so it is not replaced again "
-                        + "(\(workers.count { $0.isAlive }) workers left)")
+                        + "(workers left: \(workers.count { $0.isAlive }))")
             } else {
                 slotsAwaitingReplacement.append(slot)
             }
@@ -95,11 +95,10 @@ extension Scheduler {
 
     /// The error of a task whose worker died under it once too often.
     static func lostTaskError(_ loss: WorkerLoss, runs: Int, retries: Int) -> PoolError {
-        let times = runs == 1 ? "once" : "\(runs) times"
+        let runsLost = runs == 1 ? "ran once" : "ran \(runs) times and lost its worker each time"
         return PoolError(
             .workerLost,
-            "the worker running this task was lost: \(loss); the task ran \(times) and every run lost its worker "
-                + "(maxRetries: \(retries)), so it is not run again")
+            "\(loss) while running this task; the task \(runsLost) (maxRetries: \(retries)), so it is not run again")
     }
 
     /// When no worker is left and none is on its way, every pending and later task fails.
@@ -170,10 +169,8 @@ extension Scheduler {
         do {
             tracePoolEvent("spawning \(slots.count) replacement(s)")
             slotsAwaitingReplacement = []
-            for slot in slots {
-                let recruits = try recruiter.recruit(count: 1)
-                try addWorkers(on: recruits.communicator, peers: recruits.peers, replacing: [slot])
-            }
+            let recruits = try recruiter.recruit(count: slots.count)
+            try addWorkers(on: recruits.communicator, peers: recruits.peers, replacing: slots)
             tracePoolEvent("spawned \(slots.count) replacement(s)")
         } catch {
             slotsAwaitingReplacement = []

@@ -1,5 +1,15 @@
 /// How the scheduler ends the job's workers.
 extension Scheduler {
+    /// The hosts the pool lost contact with (rather than a process on them): their launcher
+    /// daemons are out of reach too.
+    var unreachableHosts: [String] {
+        var hosts: [String] = []
+        for loss in losses {
+            if case .silent = loss.end, !hosts.contains(loss.host) { hosts.append(loss.host) }
+        }
+        return hosts
+    }
+
     /// Sends every worker still alive its stop frame and waits, a few seconds at most, for the
     /// sends to complete. Returns whether the job can end with `MPI_Finalize`: only when no
     /// process was lost, since finalizing waits for every process forever.

@@ -147,7 +147,7 @@ final class Scheduler {
                         progressed = true
                     }
                     if try dispatch() { progressed = true }
-                    try completeSends()
+                    completeSends()
                 } catch {
                     failEverything(asPoolError(error))
                     progressed = true
@@ -221,15 +221,21 @@ final class Scheduler {
                     guard task.completion.markRunning() else { continue }
                     task.isStarted = true
                 }
-                if let initializer = pool.plan.initializer, workers[slot].initializedPools.insert(id).inserted {
-                    workers[slot].pendingInitializers.insert(id)
-                    try send(initializer, to: slot)
+                let initializer = pool.plan.initializer.flatMap {
+                    workers[slot].initializedPools.insert(id).inserted ? $0 : nil
                 }
+                if initializer != nil { workers[slot].pendingInitializers.insert(id) }
                 if workers[slot].tasks.isEmpty { workers[slot].headStartedAt = monotonicNanos() }
                 workers[slot].tasks.append(task)
                 pool.inFlight += 1
                 inFlightCount += 1
-                try send(task.frame, to: slot)
+                do {
+                    if let initializer { try send(initializer, to: slot) }
+                    try send(task.frame, to: slot)
+                } catch let error as MPIError {
+                    // The worker is most likely dead; its tasks, this one included, go back.
+                    workerLost(slot: slot, end: .unreachable(error.description))
+                }
             }
         }
         if closingPools > 0 { forgetFinishedPools() }
@@ -280,17 +286,26 @@ final class Scheduler {
         }
     }
 
-    private func completeSends() throws {
+    private func completeSends() {
         guard !sends.isEmpty else { return }
+        var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
         while index < sends.count {
-            if try sends[index].send.isComplete() {
+            let complete: Bool
+            do {
+                complete = try sends[index].send.isComplete()
+            } catch {
+                unreachable.append((sends[index].slot, error))
+                complete = false
+            }
+            if complete {
                 sends.swapAt(index, sends.count - 1)
                 sends.removeLast()
             } else {
                 index += 1
             }
         }
+        for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
     }
 
     // MARK: Replies
@@ -300,31 +315,47 @@ final class Scheduler {
         guard case .mpi = transport else { return false }
         var progressed = false
         for channel in channels.indices where channels[channel].liveWorkers > 0 {
-            let communicator = channels[channel].communicator
-            while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
-                progressed = true
-                let header = try FrameHeader.read(from: message.bytes.bytes)
-                guard let slot = channels[channel].slotBySource[message.source], workers[slot].isAlive else {
-                    // From a worker given up for lost: its tasks run elsewhere already.
-                    if header.hasAttachment {
-                        _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
-                    }
-                    continue
+            do {
+                if try receiveReplies(on: channel) { progressed = true }
+            } catch let error as MPIError {
+                // A channel of one worker failing is that worker's loss; the job's own
+                // communicator failing leaves no worker to blame.
+                guard channels[channel].liveWorkers == 1,
+                    let slot = channels[channel].slotBySource.values.first(where: { workers[$0].isAlive })
+                else { throw error }
+                workerLost(slot: slot, end: .unreachable(error.description))
+            }
+        }
+        return progressed
+    }
+
+    /// Takes the replies that have arrived on one channel.
+    private func receiveReplies(on channel: Int) throws -> Bool {
+        var progressed = false
+        let communicator = channels[channel].communicator
+        while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
+            progressed = true
+            let header = try FrameHeader.read(from: message.bytes.bytes)
+            guard let slot = channels[channel].slotBySource[message.source], workers[slot].isAlive else {
+                // From a worker given up for lost: its tasks run elsewhere already.
+                if header.hasAttachment {
+                    _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
                 }
-                let rank = workers[slot].rank
-                let inbox = inbox
-                let attachment =
-                    header.hasAttachment
-                    ? MessageAttachment(
-                        communicator: communicator, source: message.source, senderIsGone: { inbox.isGone(rank: rank) })
-                    : nil
-                do {
-                    try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
-                    try attachment?.discardIfUnread()
-                } catch is PeerGone {
-                    // The worker died halfway through its reply; the lifeline's report re-runs
-                    // the task.
-                }
+                continue
+            }
+            let rank = workers[slot].rank
+            let inbox = inbox
+            let attachment =
+                header.hasAttachment
+                ? MessageAttachment(
+                    communicator: communicator, source: message.source, senderIsGone: { inbox.isGone(rank: rank) })
+                : nil
+            do {
+                try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
+                try attachment?.discardIfUnread()
+            } catch is PeerGone {
+                // The worker died halfway through its reply; the lifeline's report re-runs
+                // the task.
             }
         }
         return progressed

@@ -20,5 +20,28 @@ extension MPIRunTests {
                 }
             }
         }
+
+        @Test("a worker SIGKILLed mid-map under srun and under mpirun; the map returns every result")
+        func workerDeath() throws {
+            try SlurmCluster.with { cluster in
+                for launcher in ["srun", "mpirun"] {
+                    let job = try cluster.submit(scenarios, arguments: ["fault-map"], launcher: launcher)
+                    // The launchers report the killed worker; the script exits with rank 0's status.
+                    job.expectSuccess()
+                    try WorkerDeathTests.expectMapSurvived(job, workers: 3, replaced: false)
+                }
+            }
+        }
+
+        @Test("the program's exit status is the batch job's, with either launcher")
+        func exitStatus() throws {
+            try SlurmCluster.with { cluster in
+                for launcher in ["srun", "mpirun"] {
+                    let job = try cluster.submit(scenarios, arguments: ["exit-code"], launcher: launcher)
+                    #expect(!job.timedOut)
+                    #expect(job.exitCode == 3, "launcher \(launcher): \(job.standardOutput)")
+                }
+            }
+        }
     }
 }

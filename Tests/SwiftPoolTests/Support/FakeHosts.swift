@@ -23,18 +23,22 @@ struct FakeHosts {
     /// Creates the hosts, runs `body`, and removes the hosts even when `body` throws.
     static func with<T>(_ body: (FakeHosts) throws -> T) throws -> T {
         let hosts = FakeHosts(prefix: "spt\(getpid() % 100_000)")
-        _ = try MPIJob.launch(["bash", script, "down", hosts.prefix], timeout: 30)
-        let up = try MPIJob.launch(["bash", script, "up", hosts.prefix], timeout: 30)
-        defer { _ = try? MPIJob.launch(["bash", script, "down", hosts.prefix], timeout: 30) }
+        _ = try MPIJob.launch(["bash", script, "down", hosts.prefix], timeout: 30, startsDaemons: true)
+        let up = try MPIJob.launch(["bash", script, "up", hosts.prefix], timeout: 30, startsDaemons: true)
+        defer { _ = try? MPIJob.launch(["bash", script, "down", hosts.prefix], timeout: 30, startsDaemons: true) }
         guard up.exitCode == 0 else { throw SetupFailed(what: "fake hosts", output: up.standardError) }
         return try body(hosts)
     }
 
-    /// Runs a program of this package over the three hosts with mpirun started inside h1.
-    func mpirun(_ program: String, processes: Int, arguments: [String] = [], timeout: Double = 120) throws -> MPIJob {
+    /// Runs a program of this package over the three hosts with mpirun started inside h1, with
+    /// `options` added to mpirun's command line.
+    func mpirun(
+        _ program: String, processes: Int, arguments: [String] = [], options: [String] = [], timeout: Double = 120
+    ) throws -> MPIJob {
         let executable = MPIJob.productsFolder.appendingPathComponent(program).path
         return try MPIJob.launch(
-            ["bash", Self.script, "run", prefix, "\(processes)", executable] + arguments, timeout: timeout)
+            ["bash", Self.script, "run", prefix, "\(processes)", executable] + arguments, timeout: timeout,
+            environment: ["MPIRUN_OPTIONS": options.joined(separator: " ")])
     }
 }
 

@@ -9,6 +9,8 @@ struct MPIJob {
     var standardError: String
     var seconds: Double
     var timedOut: Bool
+    /// Processes the job started that were still running 3 s after it ended (then killed).
+    var leftovers: [Int32] = []
     private var facts: [String: Data] = [:]
 
     /// The folder holding this package's built products (the test bundle sits beside them).
@@ -27,22 +29,30 @@ struct MPIJob {
         return try launch(command, timeout: timeout, environment: environment)
     }
 
-    /// Runs a command line (found on PATH) with a time limit.
-    static func launch(_ command: [String], timeout: Double, environment: [String: String] = [:]) throws -> MPIJob {
+    /// Runs a command line (found on PATH) with a time limit. Unless `startsDaemons` (a script
+    /// that starts a cluster meant to outlive it), every process the command started and left
+    /// running is killed and reported in ``leftovers``.
+    static func launch(
+        _ command: [String], timeout: Double, environment: [String: String] = [:], startsDaemons: Bool = false
+    ) throws -> MPIJob {
         // Keep the pool's own tuning knobs from leaking in from the developer's shell.
         var merged = ProcessInfo.processInfo.environment.filter { !$0.key.hasPrefix("SWIFTPOOL_") }
         // With munge installed (for the Slurm tests) but its daemon not running, PMIx waits two
         // seconds for it at every start; jobs on one machine need no munge.
         merged["PMIX_MCA_psec"] = "native"
         for (key, value) in environment { merged[key] = value }
+        let marker = Leftovers.makeMarker()
+        merged[Leftovers.variable] = marker
         let start = Date()
         let child = try ChildProcess.run(command, environment: merged, timeout: timeout)
+        let seconds = Date().timeIntervalSince(start)
         var job = MPIJob(
             exitCode: child.status,
             standardOutput: String(decoding: child.standardOutput, as: UTF8.self),
             standardError: String(decoding: child.standardError, as: UTF8.self),
-            seconds: Date().timeIntervalSince(start),
-            timedOut: child.timedOut)
+            seconds: seconds,
+            timedOut: child.timedOut,
+            leftovers: startsDaemons ? [] : Leftovers.collect(marked: marker, grace: 3))
         for line in job.standardOutput.split(separator: "\n") where line.hasPrefix("RESULT ") {
             let parts = line.split(separator: " ", maxSplits: 2)
             guard parts.count == 3 else { continue }

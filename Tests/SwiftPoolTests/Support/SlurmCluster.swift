@@ -30,9 +30,9 @@ struct SlurmCluster {
     /// Starts the cluster, runs `body`, and stops the cluster even when `body` throws.
     static func with<T>(_ body: (SlurmCluster) throws -> T) throws -> T {
         let cluster = SlurmCluster(prefix: "sps\(getpid() % 100_000)")
-        _ = try MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60)
-        let up = try MPIJob.launch(["bash", script, "up", cluster.prefix], timeout: 120)
-        defer { _ = try? MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60) }
+        _ = try MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60, startsDaemons: true)
+        let up = try MPIJob.launch(["bash", script, "up", cluster.prefix], timeout: 120, startsDaemons: true)
+        defer { _ = try? MPIJob.launch(["bash", script, "down", cluster.prefix], timeout: 60, startsDaemons: true) }
         guard up.exitCode == 0 else {
             throw SetupFailed(what: "a Slurm cluster", output: up.standardOutput + up.standardError)
         }

@@ -1,0 +1,229 @@
+import Foundation
+import Testing
+
+extension MPIRunTests {
+    /// Worker processes that die while the pool runs, on every launch path: killed by PID from
+    /// the program on rank 0, crashing inside a task, cut off from the network, stuck forever.
+    @Suite("worker deaths")
+    struct WorkerDeathTests {
+        /// mpirun's flag that keeps the other ranks running when one dies.
+        static let recovery = ["--enable-recovery"]
+
+        /// Checks the facts every `fault-map` run must report, whatever launched it.
+        static func expectMapSurvived(_ job: MPIJob, workers: Int, replaced: Bool) throws {
+            #expect(try job.fact("faultmap.correct", as: Bool.self), "the map lost or mixed up results")
+            #expect(try job.fact("faultmap.killedDuringMap", as: Bool.self), "the kill did not land mid-map")
+            #expect(try job.fact("faultmap.victimServedBefore", as: Bool.self))
+            #expect(try job.fact("faultmap.victimGone", as: Bool.self))
+            let before = try job.fact("faultmap.ranksBefore", as: [Int].self)
+            let after = try job.fact("faultmap.ranksAfter", as: [Int].self)
+            #expect(before == Array(1...workers))
+            if replaced {
+                // The pool keeps its size: the lost rank 1 is replaced by a new rank.
+                #expect(after.count == workers)
+                #expect(!after.contains(1) && after.contains { $0 > workers })
+            } else {
+                #expect(after == Array(2...workers))
+            }
+            #expect(job.leftovers.isEmpty, "processes left running: \(job.leftovers)")
+        }
+
+        @Test("plain start: a worker SIGKILLed mid-map is replaced, and the map returns every result")
+        func killDuringMapPlainStart() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["fault-map"])
+            job.expectSuccess()
+            try Self.expectMapSurvived(job, workers: SpawnTests.cores, replaced: true)
+        }
+
+        @Test("mpirun --enable-recovery -np 3: a worker SIGKILLed mid-map, and the map returns every result")
+        func killDuringMapUnderMPIRun() throws {
+            let job = try MPIJob.run(
+                scenarios, processes: 3, arguments: ["fault-map"], extraMPIArguments: Self.recovery)
+            job.expectSuccess()
+            try Self.expectMapSurvived(job, workers: 2, replaced: false)
+            #expect(!job.standardError.contains("--enable-recovery"), "warned although recovery is on")
+        }
+
+        @Test("without --enable-recovery, rank 0 says once that a death would end the job")
+        func warnsWithoutRecovery() throws {
+            let job = try MPIJob.run(scenarios, processes: 3, arguments: ["map"])
+            job.expectSuccess()
+            let warnings = job.standardError.components(separatedBy: "add it to keep the pool going").count - 1
+            #expect(warnings == 1, "stderr: \(job.standardError)")
+        }
+
+        @Test("a task that calls fatalError, exit(3) or segfaults fails alone with workerLost when maxRetries is 0")
+        func crashWithoutRetries() throws {
+            let cases: [(how: String, says: String)] = [
+                ("fatalError", "killed by SIGILL"), ("exit3", "exited with code 3"), ("segfault", "killed by SIGSEGV"),
+            ]
+            for (how, says) in cases {
+                let job = try MPIJob.runAlone(scenarios, arguments: ["crash", how, "0"])
+                job.expectSuccess()
+                let deadly = try job.fact("crash.deadly", as: Outcome.self)
+                #expect(deadly.poolCode == "worker lost", "\(how)")
+                #expect(deadly.message?.contains(says) == true, "\(how): \(deadly.message ?? "")")
+                #expect(deadly.message?.contains("on host \(ProcessInfo.processInfo.hostName)") == true)
+                #expect(deadly.message?.contains("ran once") == true, "\(how): \(deadly.message ?? "")")
+                #expect(try job.fact("crash.othersCorrect", as: Bool.self), "\(how)")
+                #expect(try job.fact("crash.workersAfter", as: Int.self) == SpawnTests.cores)
+                #expect(job.leftovers.isEmpty)
+            }
+            let underMPIRun = try MPIJob.run(
+                scenarios, processes: 3, arguments: ["crash", "exit3", "0"], extraMPIArguments: Self.recovery)
+            underMPIRun.expectSuccess()
+            #expect(try underMPIRun.fact("crash.deadly", as: Outcome.self).poolCode == "worker lost")
+            #expect(try underMPIRun.fact("crash.othersCorrect", as: Bool.self))
+            #expect(try underMPIRun.fact("crash.workersAfter", as: Int.self) == 1)
+        }
+
+        @Test("with the default maxRetries, a task that always crashes fails after 3 runs and the rest succeed")
+        func crashWithRetries() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["crash", "fatalError"])
+            job.expectSuccess()
+            let deadly = try job.fact("crash.deadly", as: Outcome.self)
+            #expect(deadly.poolCode == "worker lost")
+            #expect(deadly.message?.contains("ran 3 times") == true, "\(deadly.message ?? "")")
+            #expect(deadly.message?.contains("maxRetries: 2") == true)
+            #expect(try job.fact("crash.othersCorrect", as: Bool.self))
+            #expect(try job.fact("crash.workersAfter", as: Int.self) == SpawnTests.cores)
+            #expect(job.leftovers.isEmpty)
+        }
+
+        @Test("with every worker dead, pending futures fail with brokenPool and the program exits within 2 s")
+        func allWorkersDead() throws {
+            let job = try MPIJob.run(scenarios, processes: 3, arguments: ["all-dead"], extraMPIArguments: Self.recovery)
+            let ended = Date().timeIntervalSince1970
+            job.expectSuccess()
+            #expect(try job.fact("alldead.failureCodes", as: [String].self) == ["broken pool"])
+            let message = try job.fact("alldead.message", as: String?.self) ?? ""
+            #expect(
+                message.contains("every worker is gone") && message.contains("rank 1") && message.contains("rank 2"))
+            #expect(try job.fact("alldead.laterSubmit", as: Outcome.self).poolCode == "broken pool")
+            #expect(try job.fact("alldead.laterMap", as: Outcome.self).poolCode == "broken pool")
+            let bodyReturned = try job.fact("alldead.bodyReturnedAt", as: Double.self)
+            #expect(ended - bodyReturned < 2, "the job ended \(ended - bodyReturned) s after the body returned")
+            #expect(job.leftovers.isEmpty)
+        }
+
+        @Test("taskTimeout stops a task that never ends; the future fails with timedOut and the pool goes on")
+        func taskTimeout() throws {
+            for (job, workersAfter) in [
+                (try MPIJob.runAlone(scenarios, arguments: ["task-timeout"]), SpawnTests.cores),
+                (
+                    try MPIJob.run(
+                        scenarios, processes: 3, arguments: ["task-timeout"], extraMPIArguments: Self.recovery), 1
+                ),
+            ] {
+                job.expectSuccess()
+                let stuck = try job.fact("timeout.stuck", as: Outcome.self)
+                #expect(stuck.poolCode == "timed out")
+                #expect(stuck.message?.contains("RunForever") == true && stuck.message?.contains("taskTimeout") == true)
+                let seconds = try job.fact("timeout.stuckSeconds", as: Double.self)
+                #expect(seconds >= 1 && seconds < 5, "stopped after \(seconds) s")
+                #expect(try job.fact("timeout.others", as: [Int].self) == (0..<10).map { $0 * $0 })
+                #expect(try job.fact("timeout.workersAfter", as: Int.self) == workersAfter)
+                #expect(job.leftovers.isEmpty)
+            }
+        }
+
+        @Test("a replacement that dies before it is ready is a crash loop: not replaced again, and the pool breaks")
+        func crashLoop() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["crash-loop"])
+            job.expectSuccess()
+            let outcome = try job.fact("crashloop.outcome", as: Outcome.self)
+            #expect(outcome.poolCode == "broken pool")
+            #expect(outcome.message?.contains("killed by SIGILL") == true)
+            #expect(job.standardError.contains("crash loop, so it is not replaced again"))
+            #expect(job.leftovers.isEmpty)
+        }
+
+        @Test("chaos: a ready worker killed every 200 ms while 100,000 tasks run; each resolves once, rightly")
+        func chaos() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["chaos"], timeout: 240)
+            job.expectSuccess()
+            #expect(try job.fact("chaos.correct", as: Bool.self))
+            #expect(try job.fact("chaos.settled", as: Int.self) == 100_000)
+            #expect(try job.fact("chaos.settledTwice", as: Int.self) == 0)
+            #expect(try job.fact("chaos.killed", as: Int.self) >= 5)
+            let pids = try job.fact("chaos.processes", as: [Int32].self)
+            #expect(pids.allSatisfy { !Leftovers.isAlive($0) })
+            #expect(job.leftovers.isEmpty, "processes left running: \(job.leftovers)")
+        }
+
+        @Test("the lifeline listener closes connections with a wrong secret, garbage, or nothing at all")
+        func lifelineRefusesStrangers() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["lifeline-guard"])
+            job.expectSuccess()
+            try Self.expectStrangersRefused(job, addresses: ["127.0.0.1"])
+        }
+
+        /// SwiftPool's listeners are the ones bound to a specific address (Open MPI's own bind to
+        /// every address): each closes a stranger's connection at once, or after 2 s of silence.
+        static func expectStrangersRefused(_ job: MPIJob, addresses: Set<String>) throws {
+            let listeners = try job.fact("guard.listeners", as: [String].self).filter { !$0.hasPrefix("0.0.0.0:") }
+            #expect(Set(listeners.map { String($0.split(separator: ":")[0]) }) == addresses)
+            let closed = try job.fact("guard.closedAfterSeconds", as: [String: Double?].self)
+            for listener in listeners {
+                for attempt in ["wrong secret", "garbage"] {
+                    let seconds = closed["\(listener) \(attempt)"] ?? nil
+                    #expect(seconds.map { $0 < 1 } == true, "\(listener) \(attempt): \(String(describing: seconds))")
+                }
+                let silence = closed["\(listener) silence"] ?? nil
+                #expect(
+                    silence.map { $0 >= 1.5 && $0 < 4 } == true, "\(listener) silence: \(String(describing: silence))")
+            }
+            #expect(try job.fact("guard.sameWorkers", as: Bool.self))
+            #expect(try job.fact("guard.map", as: Bool.self))
+        }
+    }
+
+    /// Worker deaths across the three network-namespace hosts.
+    @Suite(
+        "worker deaths across hosts",
+        .enabled(if: FakeHosts.unavailableReason == nil, "\(FakeHosts.unavailableReason ?? "")"))
+    struct WorkerDeathAcrossHostsTests {
+        @Test("a worker SIGKILLed mid-map on another host; the map returns every result")
+        func killDuringMap() throws {
+            try FakeHosts.with { hosts in
+                let job = try hosts.mpirun(
+                    scenarios, processes: 4, arguments: ["fault-map"], options: ["--enable-recovery"])
+                job.expectSuccess()
+                try WorkerDeathTests.expectMapSurvived(job, workers: 3, replaced: false)
+            }
+        }
+
+        @Test("a host's link taken down: noticed within 5 s, its task runs on another host, the job ends")
+        func linkDown() throws {
+            try FakeHosts.with { hosts in
+                let job = try hosts.mpirun(
+                    scenarios, processes: 4, arguments: ["link-down"], options: ["--enable-recovery"], timeout: 90)
+                #expect(!job.timedOut, "mpirun did not end:\n\(job.standardOutput)\n\(job.standardError)")
+                #expect(try job.fact("linkdown.done", as: Bool.self))
+                #expect(try job.fact("linkdown.allItems", as: Bool.self))
+                #expect(try job.fact("linkdown.hostsBefore", as: [String].self) == ["h1", "h2", "h3"])
+                #expect(try job.fact("linkdown.finishedOn", as: [String].self) == ["h1", "h2"])
+                #expect(try job.fact("linkdown.hostsAfter", as: [String].self) == ["h1", "h2"])
+                let noticed = try job.fact("linkdown.rerunAfterSeconds", as: Double.self)
+                #expect(noticed > 0 && noticed < 5, "re-ran \(noticed) s after the cut")
+                // mpirun would wait for h3's daemon forever; rank 0 ended it, which makes it exit 1.
+                #expect(job.exitCode == 1)
+                // The worker on h3 ends itself when rank 0 falls silent; h3's Open MPI daemon,
+                // cut off, stays until the hosts are removed.
+                let workers = try job.fact("linkdown.processes", as: [Int32].self)
+                let deadline = Date().addingTimeInterval(5)
+                while workers.contains(where: Leftovers.isAlive) && Date() < deadline { usleep(100_000) }
+                #expect(!workers.contains(where: Leftovers.isAlive))
+            }
+        }
+
+        @Test("the lifeline listens only on loopback and the address the other hosts reach rank 0 by")
+        func lifelineAcrossHosts() throws {
+            try FakeHosts.with { hosts in
+                let job = try hosts.mpirun(scenarios, processes: 4, arguments: ["lifeline-guard"])
+                job.expectSuccess()
+                try WorkerDeathTests.expectStrangersRefused(job, addresses: ["127.0.0.1", "10.231.77.11"])
+            }
+        }
+    }
+}

@@ -1,0 +1,197 @@
+import Foundation
+import Synchronization
+import Testing
+
+@testable import SwiftPool
+
+/// Rank 0's lifeline monitor, run in this process on loopback, facing real TCP connections:
+/// workers that show the secret, strangers that do not, and connections that die or fall silent.
+@Suite("lifelines")
+struct LifelineTests {
+    /// Collects what a monitor reports.
+    final class Events: Sendable {
+        private let list = Mutex<[LifelineEvent]>([])
+        func append(_ event: LifelineEvent) { list.withLock { $0.append(event) } }
+        var all: [LifelineEvent] { list.withLock { $0 } }
+
+        /// Waits until `predicate` holds for the events, up to `seconds`.
+        func wait(seconds: Double, until predicate: ([LifelineEvent]) -> Bool) -> Bool {
+            let deadline = Date().addingTimeInterval(seconds)
+            while Date() < deadline {
+                if predicate(all) { return true }
+                usleep(5_000)
+            }
+            return predicate(all)
+        }
+    }
+
+    static let settings = LifelineSettings(
+        heartbeatNanos: 50_000_000, silenceNanos: 300_000_000, connectNanos: 1_000_000_000)
+
+    static func monitor(_ events: Events) throws -> LifelineMonitor {
+        try LifelineMonitor(addresses: [IPv4Endpoint.loopback.address], settings: settings, report: events.append)
+    }
+
+    /// A raw client connection to the monitor.
+    static func connect(_ monitor: LifelineMonitor) throws -> Int32 {
+        try TCPSocket.connect(to: monitor.endpoints[0], timeoutNanos: 1_000_000_000)
+    }
+
+    /// Whether the other side closes the connection within `seconds`.
+    static func closesWithin(_ descriptor: Int32, seconds: Double) -> Bool {
+        let deadline = Date().addingTimeInterval(seconds)
+        var received: [UInt8] = []
+        while Date() < deadline {
+            var entry = pollfd(fd: descriptor, events: Int16(POLLIN), revents: 0)
+            _ = poll(&entry, 1, 20)
+            if case .closed = TCPSocket.readAvailable(descriptor, into: &received) { return true }
+        }
+        return false
+    }
+
+    @Test("a hello carries the rank and process id, and only the right secret reads back")
+    func hello() {
+        let secret = LifelineSecret.random()
+        let bytes = LifelineHello(rank: 7, processID: 4242).encoded(secret: secret)
+        #expect(bytes.count == LifelineHello.size)
+        #expect(LifelineHello.read(bytes, secret: secret) == LifelineHello(rank: 7, processID: 4242))
+        #expect(LifelineHello.read(bytes, secret: LifelineSecret.random()) == nil)
+        #expect(!LifelineHello.isPlausiblePrefix(Array("GET / HTTP/1.1".utf8)))
+        #expect(LifelineHello.isPlausiblePrefix(Array(bytes.prefix(3))))
+    }
+
+    @Test("a welcome survives encoding: rank, endpoint, secret and heartbeat settings")
+    func welcome() throws {
+        let welcome = Welcome(
+            rank: 12, endpoint: IPv4Endpoint(address: inet_addr("10.1.2.3"), port: 40123),
+            secret: LifelineSecret.random(), settings: Self.settings)
+        #expect(try Welcome.decode(welcome.encoded()) == welcome)
+        #expect("\(welcome.endpoint)" == "10.1.2.3:40123")
+        #expect(throws: PoolError.self) { try Welcome.decode([1, 2, 3]) }
+    }
+
+    @Test("a worker that shows the secret is reported connected; closing without a word is a loss")
+    func connectAndVanish() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        monitor.expect(rank: 3)
+        usleep(20_000)
+        let descriptor = try Self.connect(monitor)
+        let hello = LifelineHello(rank: 3, processID: getpid()).encoded(secret: monitor.secret)
+        #expect(hello.withUnsafeBytes { TCPSocket.send($0, on: descriptor) })
+        #expect(events.wait(seconds: 2) { $0.contains { if case .connected(3) = $0 { true } else { false } } })
+        close(descriptor)
+        #expect(events.wait(seconds: 2) { $0.contains { if case .lost(3, .vanished) = $0 { true } else { false } } })
+        #expect(monitor.sawUnannouncedClosure)
+    }
+
+    @Test("a worker that reports its exit code or signal is lost with that cause; one that stops is not lost")
+    func reportedEnds() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        let records: [Int: LifelineRecord] = [
+            1: LifelineRecord(kind: .exiting, value: 3), 2: LifelineRecord(kind: .signalled, value: SIGSEGV),
+            3: LifelineRecord(kind: .stopping),
+        ]
+        for rank in records.keys { monitor.expect(rank: rank) }
+        usleep(20_000)
+        for (rank, record) in records {
+            let descriptor = try Self.connect(monitor)
+            let hello = LifelineHello(rank: rank, processID: 1).encoded(secret: monitor.secret)
+            hello.withUnsafeBytes { _ = TCPSocket.send($0, on: descriptor) }
+            TCPSocket.send(record, on: descriptor)
+            usleep(50_000)
+            close(descriptor)
+        }
+        #expect(
+            events.wait(seconds: 2) { events in
+                events.contains { if case .lost(1, .exited(code: 3)) = $0 { true } else { false } }
+                    && events.contains { if case .lost(2, .signalled(SIGSEGV)) = $0 { true } else { false } }
+            })
+        usleep(200_000)
+        #expect(!events.all.contains { if case .lost(3, _) = $0 { true } else { false } })
+    }
+
+    @Test("a worker that falls silent is lost once its heartbeats stop for the silence allowed")
+    func silence() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        monitor.expect(rank: 5)
+        usleep(20_000)
+        let descriptor = try Self.connect(monitor)
+        defer { close(descriptor) }
+        let hello = LifelineHello(rank: 5, processID: 1).encoded(secret: monitor.secret)
+        hello.withUnsafeBytes { _ = TCPSocket.send($0, on: descriptor) }
+        let start = Date()
+        #expect(
+            events.wait(seconds: 3) { $0.contains { if case .lost(5, .silent) = $0 { true } else { false } } })
+        let noticed = Date().timeIntervalSince(start)
+        #expect(noticed >= 0.3 && noticed < 1.5, "noticed after \(noticed) s")
+    }
+
+    @Test("a worker told where to connect that never does is lost after the time allowed")
+    func neverConnected() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        monitor.expect(rank: 9)
+        #expect(
+            events.wait(seconds: 3) { $0.contains { if case .lost(9, .neverConnected) = $0 { true } else { false } } })
+    }
+
+    @Test("strangers are dropped: a wrong secret, garbage, an unexpected rank, or silence")
+    func strangers() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        monitor.expect(rank: 1)
+        usleep(20_000)
+
+        let wrongSecret = try Self.connect(monitor)
+        LifelineHello(rank: 1, processID: 1).encoded(secret: LifelineSecret.random()).withUnsafeBytes {
+            _ = TCPSocket.send($0, on: wrongSecret)
+        }
+        #expect(Self.closesWithin(wrongSecret, seconds: 1))
+        close(wrongSecret)
+
+        let garbage = try Self.connect(monitor)
+        Array("GET / HTTP/1.1\r\n\r\n".utf8).withUnsafeBytes { _ = TCPSocket.send($0, on: garbage) }
+        #expect(Self.closesWithin(garbage, seconds: 1))
+        close(garbage)
+
+        let unexpected = try Self.connect(monitor)
+        LifelineHello(rank: 2, processID: 1).encoded(secret: monitor.secret).withUnsafeBytes {
+            _ = TCPSocket.send($0, on: unexpected)
+        }
+        #expect(Self.closesWithin(unexpected, seconds: 1))
+        close(unexpected)
+
+        let silent = try Self.connect(monitor)
+        let start = Date()
+        #expect(Self.closesWithin(silent, seconds: 4))
+        #expect(Date().timeIntervalSince(start) >= 1.5)
+        close(silent)
+
+        // Rank 1 is still expected: none of the strangers took its place.
+        #expect(!events.all.contains { if case .connected = $0 { true } else { false } })
+    }
+
+    @Test("how a worker ended reads as a sentence, naming the signal")
+    func endDescriptions() {
+        #expect(WorkerEnd.exited(code: 3).description == "exited with code 3")
+        #expect(WorkerEnd.signalled(SIGILL).description.hasPrefix("was killed by SIGILL (a Swift runtime trap"))
+        #expect(WorkerEnd.signalled(SIGSEGV).description.hasPrefix("was killed by SIGSEGV"))
+        #expect(WorkerEnd.vanished.description.contains("SIGKILL"))
+        #expect(WorkerEnd.silent(nanos: 3_000_000_000).description.contains("no heartbeat for 3.0 s"))
+        let loss = WorkerLoss(rank: 2, host: "node7", end: .exited(code: 3))
+        let error = Scheduler.lostTaskError(loss, runs: 3, retries: 2)
+        #expect(error.code == .workerLost)
+        #expect(
+            error.message
+                == "rank 2 on host node7 exited with code 3 while running this task; the task ran 3 times and lost "
+                + "its worker each time (maxRetries: 2), so it is not run again")
+    }
+}
