@@ -4,7 +4,7 @@
 
 /// One process of the pool as rank 0 learns of it at start-up: which build it runs, its process
 /// id, its host, and its host's network addresses (for the lifeline).
-struct Peer {
+struct Peer: Sendable {
     var fingerprint: UInt64
     var processID: Int32
     var host: String

@@ -124,6 +124,10 @@ final class PoolRuntime: Sendable {
 
     /// Starts the MPI thread and waits until it says what this process is.
     private static func launch(requestedWorkers: Int?) -> Result<Role, PoolError> {
+        if let welcomeDescriptor = SocketWorker.welcomeDescriptor {
+            DedicatedThread.start { SocketWorker.run(welcomeDescriptor: welcomeDescriptor) }.detach()
+            return .success(.worker)
+        }
         let report = Mutex<StartupReport?>(nil)
         let reported = DispatchSemaphore(value: 0)
         let tell = { @Sendable (value: StartupReport) in
@@ -267,9 +271,10 @@ final class PoolRuntime: Sendable {
         let lifeline = LifelineLink.open(welcome, host: host)
         let stopMode: StopMode
         do {
-            stopMode = try WorkerLoop(
-                communicator: link.communicator, runner: TaskRunner(rank: welcome.rank, host: host)
-            ).run()
+            var loop = WorkerLoop(
+                connection: MPIWorkerConnection(communicator: link.communicator),
+                runner: TaskRunner(rank: welcome.rank, host: host))
+            stopMode = try loop.run()
         } catch {
             printToStandardError("SwiftPool worker rank \(welcome.rank) (\(host)): \(error); exiting")
             exit(1)  // the exit handler tells rank 0, which runs this worker's tasks elsewhere

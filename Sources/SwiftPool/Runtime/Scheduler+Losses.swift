@@ -10,7 +10,20 @@ extension Scheduler {
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
                 return
             }
+            workers[slot].lifelineConnected = true
+            // A worker started without MPI starts once its data connection is here too.
+            if case .awaitingSocket = channels[workers[slot].channel].link { return }
             tracePoolEvent("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
+            do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
+        case .dataConnected(let rank, let descriptor):
+            guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive,
+                case .awaitingSocket = channels[workers[slot].channel].link
+            else {
+                close(descriptor)
+                return
+            }
+            channels[workers[slot].channel].link = .socket(FrameSocket(descriptor: descriptor))
+            guard workers[slot].lifelineConnected else { return }
             do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
         case .lost(let rank, let end):
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
@@ -24,7 +37,14 @@ extension Scheduler {
     /// quicker than MPI, and a task that finished must not count as the one that was running.
     private func takeLastReplies(from slot: Int) {
         guard !mpiFailed, case let worker = workers[slot], worker.channel < channels.count else { return }
-        let communicator = channels[worker.channel].communicator
+        let communicator: Communicator
+        switch channels[worker.channel].link {
+        case .mpi(let mpi): communicator = mpi
+        case .socket(let socket):
+            _ = try? receiveReplies(on: socket, channel: worker.channel)
+            return
+        case .awaitingSocket, .closed: return
+        }
         while workers[slot].isAlive,
             let message = try? communicator.receiveIfArrived(from: worker.source, tag: MessageTag.frame),
             let header = try? FrameHeader.read(from: message.bytes.bytes)
@@ -52,6 +72,10 @@ extension Scheduler {
         channels[worker.channel].liveWorkers -= 1
         // Whatever it still sends is dropped, even once a replacement holds its slot.
         channels[worker.channel].slotBySource[worker.source] = nil
+        if case .socket(let socket) = channels[worker.channel].link {
+            socket.close()
+            channels[worker.channel].link = .closed
+        }
         if end != .stoppedAfterTimeout { lifelines?.forget(rank: worker.rank) }
         abandonSends(to: slot)
         let loss = WorkerLoss(rank: worker.rank, host: worker.host, end: end)
@@ -161,25 +185,36 @@ extension Scheduler {
 
     // MARK: Replacements
 
-    /// Spawns one worker for each slot whose worker was lost (the plain start only).
+    /// Starts one worker for each slot whose worker was lost (the plain start only), as a
+    /// process of this executable that talks to rank 0 without MPI.
     func replaceLostWorkers() {
         let slots = slotsAwaitingReplacement
-        guard let recruiter, !slots.isEmpty else { return }
-        defer { nextReplacementAt = monotonicNanos() &+ Self.replacementIntervalNanos }
+        slotsAwaitingReplacement = []
+        guard let recruiter, let lifelines, let endpoint = lifelines.endpoints.first(where: \.isLoopback) else {
+            return
+        }
         do {
-            tracePoolEvent("spawning \(slots.count) replacement(s)")
-            slotsAwaitingReplacement = []
-            let recruits = try recruiter.recruit(count: slots.count)
-            try addWorkers(on: recruits.communicator, peers: recruits.peers, replacing: slots)
-            tracePoolEvent("spawned \(slots.count) replacement(s)")
+            for slot in slots {
+                let rank = nextRank
+                nextRank += 1
+                lifelines.expect(rank: rank, withData: true)
+                let process = try recruiter.start(
+                    Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings))
+                let channel = channels.count
+                channels.append(Channel(link: .awaitingSocket, slotBySource: [0: slot], liveWorkers: 1))
+                workers[slot] = WorkerRecord(
+                    rank: rank, channel: channel, source: 0, host: currentHostName(), processID: process,
+                    isReplacement: true)
+                slotByRank[rank] = slot
+                tracePoolEvent("started rank \(rank) (pid \(process)) in slot \(slot)")
+            }
         } catch {
-            slotsAwaitingReplacement = []
             self.recruiter = nil
             printToStandardError(
                 "SwiftPool: could not start a replacement worker (\(error)); the pool goes on with the "
                     + "\(workers.count { $0.isAlive }) workers it has")
             breakIfNoWorkerRemains()
-            updateWorkerCount()
         }
+        updateWorkerCount()
     }
 }

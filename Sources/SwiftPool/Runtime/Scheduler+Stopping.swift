@@ -20,17 +20,26 @@ extension Scheduler {
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
         var pending = sends.map(\.send)
+        var sockets: [FrameSocket] = []
         for worker in workers where worker.isAlive {
-            let communicator = channels[worker.channel].communicator
-            if let send = try? communicator.startSend(
-                stop.bytes, keepingAlive: stop, to: worker.source, tag: MessageTag.frame)
-            {
-                pending.append(send)
+            switch channels[worker.channel].link {
+            case .mpi(let communicator):
+                if let send = try? communicator.startSend(
+                    stop.bytes, keepingAlive: stop, to: worker.source, tag: MessageTag.frame)
+                {
+                    pending.append(send)
+                }
+            case .socket(let socket):
+                if (try? socket.send(OutgoingFrame(bytes: stop))) != nil { sockets.append(socket) }
+            case .awaitingSocket, .closed: break
             }
         }
         sends.removeAll()
         let deadline = monotonicNanos() &+ 5_000_000_000
         var allSent = true
+        for socket in sockets {
+            while (try? socket.flush()) == false && monotonicNanos() < deadline { sleepNanos(50_000) }
+        }
         for send in pending {
             while (try? send.isComplete()) != true {
                 if monotonicNanos() >= deadline {

@@ -39,22 +39,12 @@ final class Scheduler {
     var slotsAwaitingReplacement: [Int] = []
     var nextRank: Int
     var nextTimeoutCheck: UInt64 = 0
-    /// When replacements may next be spawned. A spawn holds this thread for a few hundred
-    /// milliseconds, so when workers die in quick succession their replacements are spawned
-    /// together, at most once per ``replacementIntervalNanos``, and the survivors keep working
-    /// in between.
-    var nextReplacementAt: UInt64 = 0
-    static let replacementIntervalNanos: UInt64 = 1_000_000_000
+    /// Whether a data connection still has bytes queued for the kernel.
+    var socketsHoldOutput = false
 
     /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
     private var awaitsReplies: Bool {
         inFlightCount > 0 || workers.contains { !$0.pendingInitializers.isEmpty }
-    }
-
-    /// Whether to spawn the replacements awaited now: once the interval has passed, or at once
-    /// when no worker is left to keep working meanwhile.
-    private var replacementIsDue: Bool {
-        monotonicNanos() >= nextReplacementAt || !workers.contains(where: \.isAlive)
     }
 
     /// How the scheduler reaches its workers.
@@ -106,7 +96,7 @@ final class Scheduler {
     /// and waits for its lifeline.
     func addWorkers(on communicator: Communicator, peers: [Peer], replacing slots: [Int]) throws(MPIError) {
         let channel = channels.count
-        channels.append(Channel(communicator: communicator, liveWorkers: slots.count))
+        channels.append(Channel(link: .mpi(communicator), liveWorkers: slots.count))
         for (index, slot) in slots.enumerated() {
             let source = index + 1
             let peer = peers[source]
@@ -142,7 +132,7 @@ final class Scheduler {
             if !mpiFailed {
                 do {
                     if try receiveReplies() { progressed = true }
-                    if !slotsAwaitingReplacement.isEmpty && replacementIsDue {
+                    if !slotsAwaitingReplacement.isEmpty {
                         replaceLostWorkers()
                         progressed = true
                     }
@@ -157,13 +147,11 @@ final class Scheduler {
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
             if progressed {
                 backoff.noteActivity()
-            } else if !awaitsReplies && sends.isEmpty && !backoff.isSpinning {
+            } else if !awaitsReplies && sends.isEmpty && !socketsHoldOutput && !backoff.isSpinning {
                 // Nothing can arrive from a worker: sleep until a user thread or the lifeline
-                // monitor posts, or a replacement is due. (Right after activity the loop spins
-                // instead, so a caller submitting again soon is not kept waiting for a wake-up.)
-                let now = monotonicNanos()
-                let untilReplacement = nextReplacementAt &- min(now, nextReplacementAt)
-                inbox.sleep(timeoutNanos: slotsAwaitingReplacement.isEmpty ? nil : untilReplacement)
+                // monitor posts. (Right after activity the loop spins instead, so a caller
+                // submitting again soon is not kept waiting for a wake-up.)
+                inbox.sleep(timeoutNanos: nil)
                 backoff.noteActivity()
             } else {
                 backoff.idle { nanos in inbox.sleep(timeoutNanos: nanos) }
@@ -232,7 +220,7 @@ final class Scheduler {
                 do {
                     if let initializer { try send(initializer, to: slot) }
                     try send(task.frame, to: slot)
-                } catch let error as MPIError {
+                } catch let error as WorkerUnreachable {
                     // The worker is most likely dead; its tasks, this one included, go back.
                     workerLost(slot: slot, end: .unreachable(error.description))
                 }
@@ -267,12 +255,27 @@ final class Scheduler {
         return best
     }
 
+    /// Sends a frame to a worker; throws ``WorkerUnreachable`` when its connection fails.
     func send(_ frame: OutgoingFrame, to slot: Int) throws {
         switch transport {
         case .mpi:
             let worker = workers[slot]
-            for send in try channels[worker.channel].communicator.startSend(frame, to: worker.source) {
-                sends.append((slot, send))
+            switch channels[worker.channel].link {
+            case .mpi(let communicator):
+                do {
+                    for send in try communicator.startSend(frame, to: worker.source) { sends.append((slot, send)) }
+                } catch {
+                    throw WorkerUnreachable(description: error.description)
+                }
+            case .socket(let socket):
+                do {
+                    try socket.send(frame)
+                    if socket.hasPendingOutput { socketsHoldOutput = true }
+                } catch {
+                    throw WorkerUnreachable(description: error.description)
+                }
+            case .awaitingSocket, .closed:
+                throw WorkerUnreachable(description: "its connection to rank 0 is closed")
             }
         case .local(let runner):
             let header = try FrameHeader.read(from: frame.bytes.bytes)
@@ -305,6 +308,20 @@ final class Scheduler {
                 index += 1
             }
         }
+        var stillHoldOutput = false
+        if socketsHoldOutput {
+            for channel in channels.indices {
+                guard case .socket(let socket) = channels[channel].link, socket.hasPendingOutput,
+                    let slot = channels[channel].slotBySource[0]
+                else { continue }
+                do {
+                    if try !socket.flush() { stillHoldOutput = true }
+                } catch {
+                    unreachable.append((slot, MPIError(routine: "send", code: -1, text: error.description)))
+                }
+            }
+        }
+        socketsHoldOutput = stillHoldOutput
         for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
     }
 
@@ -331,8 +348,37 @@ final class Scheduler {
 
     /// Takes the replies that have arrived on one channel.
     private func receiveReplies(on channel: Int) throws -> Bool {
+        switch channels[channel].link {
+        case .mpi(let communicator): return try receiveReplies(on: communicator, channel: channel)
+        case .socket(let socket): return try receiveReplies(on: socket, channel: channel)
+        case .awaitingSocket, .closed: return false
+        }
+    }
+
+    /// Takes the frames that have arrived on a worker's data connection. A connection that
+    /// closes is left to the lifeline, which knows how the process ended.
+    func receiveReplies(on socket: FrameSocket, channel: Int) throws -> Bool {
+        guard let slot = channels[channel].slotBySource[0] else { return false }
+        let frames: [FrameSocket.Received]
+        do {
+            frames = try socket.receiveFrames()
+        } catch {
+            socket.close()
+            channels[channel].link = .closed
+            return true
+        }
+        for received in frames where workers[slot].isAlive {
+            let header = try FrameHeader.read(from: received.frame.bytes)
+            try handleReply(
+                received.frame, header: header, from: slot, attachment: received.attachment.map(ReceivedAttachment.init)
+            )
+        }
+        return !frames.isEmpty
+    }
+
+    /// Takes the replies that have arrived on a communicator.
+    private func receiveReplies(on communicator: Communicator, channel: Int) throws -> Bool {
         var progressed = false
-        let communicator = channels[channel].communicator
         while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
             progressed = true
             let header = try FrameHeader.read(from: message.bytes.bytes)

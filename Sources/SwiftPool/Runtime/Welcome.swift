@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// What rank 0 tells each worker right after start-up, over MPI: its rank in the pool (a
 /// replacement gets a new one), where to connect its lifeline, the job's secret, and the
 /// heartbeat settings.
@@ -7,7 +11,7 @@ struct Welcome: Equatable {
     var secret: LifelineSecret
     var settings: LifelineSettings
 
-    private static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8
+    static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
@@ -51,11 +55,15 @@ struct Welcome: Equatable {
         try communicator.send(buffer, to: destination, tag: MessageTag.welcome)
     }
 
-    /// Waits for rank 0's welcome.
-    static func receive(on communicator: Communicator) throws -> Welcome {
+    /// Waits for rank 0's welcome; gives up when the process that launched this one is gone (so
+    /// rank 0 is too) or after `patienceNanos`: a worker nobody welcomes must not wait forever.
+    static func receive(on communicator: Communicator, patienceNanos: UInt64 = 60_000_000_000) throws -> Welcome {
         let buffer = WireBuffer(uninitializedCount: size)
+        let launcher = getppid()
+        let deadline = monotonicNanos() &+ patienceNanos
         try communicator.receive(
-            into: UnsafeMutableRawBufferPointer(start: buffer.base, count: size), from: 0, tag: MessageTag.welcome)
+            into: UnsafeMutableRawBufferPointer(start: buffer.base, count: size), from: 0, tag: MessageTag.welcome,
+            senderIsGone: { getppid() != launcher || monotonicNanos() >= deadline })
         return try decode(Array(buffer.bytes))
     }
 }

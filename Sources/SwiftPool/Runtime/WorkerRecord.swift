@@ -22,6 +22,9 @@ struct WorkerRecord {
     var host: String
     var processID: Int32
     var phase = Phase.starting
+    /// Whether its lifeline has connected (a worker started without MPI also needs its data
+    /// connection before it can start).
+    var lifelineConnected = false
     /// Whether it was spawned to replace a lost worker.
     var isReplacement: Bool
     /// Whether it was ever ready to take tasks: a replacement lost before that is a crash loop.
@@ -37,14 +40,28 @@ struct WorkerRecord {
     var isAlive: Bool { phase != .lost }
 }
 
-/// A communicator rank 0 reaches workers through: the job's own, or one per batch of
-/// replacements spawned in the plain start.
+/// How rank 0 reaches a group of workers: a communicator (the job's own, or one per spawn), or,
+/// for a worker started without MPI, its data connection.
 struct Channel {
-    var communicator: Communicator
-    /// The slot of the worker behind each rank of the communicator.
+    enum Link {
+        case mpi(Communicator)
+        /// A worker started without MPI whose data connection has not arrived yet.
+        case awaitingSocket
+        case socket(FrameSocket)
+        /// The data connection closed; the lifeline says why.
+        case closed
+    }
+
+    var link: Link
+    /// The slot of the worker behind each rank of the communicator (rank 0 for a socket).
     var slotBySource: [Int: Int] = [:]
     /// Workers on it that are not lost; a channel with none is no longer polled.
     var liveWorkers: Int
+}
+
+/// A worker could not be reached: a send or receive with it failed.
+struct WorkerUnreachable: Error, CustomStringConvertible {
+    var description: String
 }
 
 /// A worker the pool lost, for the messages of the futures it takes down.

@@ -40,6 +40,17 @@ final class WireBuffer: @unchecked Sendable {
         return start
     }
 
+    /// Forgets the last `bytes` bytes (room made by ``extend(by:)`` that was not filled).
+    func truncate(by bytes: Int) {
+        count -= bytes
+    }
+
+    /// Removes the first `bytes` bytes, moving the rest to the start.
+    func dropFirst(_ bytes: Int) {
+        if bytes < count { memmove(base, base + bytes, count - bytes) }
+        count -= min(bytes, count)
+    }
+
     private func grow(toAtLeast needed: Int) {
         var newCapacity = capacity * 2
         while newCapacity < needed { newCapacity *= 2 }

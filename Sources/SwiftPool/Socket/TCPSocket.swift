@@ -44,7 +44,15 @@ enum TCPSocket {
         guard descriptor >= 0 else { return nil }
         _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
         _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
+        disableNagle(descriptor)
         return descriptor
+    }
+
+    /// Small messages go at once rather than waiting to be coalesced (Nagle's algorithm, which
+    /// with delayed acknowledgements adds up to 40 ms per exchange).
+    static func disableNagle(_ descriptor: Int32) {
+        var on: Int32 = 1
+        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
     }
 
     /// Connects to `endpoint` within `timeoutNanos`; returns a non-blocking, close-on-exec
@@ -75,8 +83,7 @@ enum TCPSocket {
                 throw SystemCallError(call: "connect", code: ready <= 0 ? ETIMEDOUT : failure)
             }
         }
-        var on: Int32 = 1
-        setsockopt(descriptor, Int32(IPPROTO_TCP), TCP_NODELAY, &on, socklen_t(MemoryLayout<Int32>.size))
+        disableNagle(descriptor)
         return descriptor
     }
 
