@@ -43,16 +43,19 @@ ENVIRONMENT = dict(
 def sizes(smoke):
     if smoke:
         return dict(latency=200, throughput=2000, map=20_000, map_chunks=[1000], bandwidth=[1], bandwidth_repeats=2,
-                    scaling_tasks=24, scaling_ms=5, idle_seconds=0.5, memory_map=20_000, memory_stream=50_000)
+                    scaling_tasks=24, scaling_ms=5, idle_seconds=0.5, memory_map=20_000, memory_stream=50_000,
+                    recovery_samples=1, recovery_tasks=40)
     return dict(latency=10_000, throughput=100_000, map=1_000_000, map_chunks=[1000, 10_000, 100_000],
                 bandwidth=[1, 16, 256], bandwidth_repeats=10, scaling_tasks=480, scaling_ms=5, idle_seconds=5,
-                memory_map=1_000_000, memory_stream=10_000_000)
+                memory_map=1_000_000, memory_stream=10_000_000, recovery_samples=5, recovery_tasks=400)
 
 
-def mpirun(processes, command, unbound=False):
+def mpirun(processes, command, unbound=False, recovery=False):
     # Unbound, rank 0's two busy threads (the program's and the one that owns MPI) do not have to
-    # share the single core mpirun would bind it to; every system gets the same setting.
-    return ["mpirun", "-np", str(processes)] + (["--bind-to", "none"] if unbound else []) + command
+    # share the single core mpirun would bind it to; every system gets the same setting. With
+    # recovery, the other ranks keep running when one dies.
+    return (["mpirun", "-np", str(processes)] + (["--bind-to", "none"] if unbound else [])
+            + (["--enable-recovery"] if recovery else []) + command)
 
 
 FAILURES = []
@@ -136,6 +139,14 @@ def collect(smoke, repeats, cores):
     add("SwiftPool", medians(swift(workers + 1, "memory", "--mode", "stream", "--count", s["memory_stream"]), 1))
     add("mpi4py.futures", medians(mpi4py(workers + 1, "memory", s["memory_map"]), 1))
     add("ProcessPoolExecutor", medians(ppe(workers, "memory", s["memory_map"]), 1))
+
+    # The peers have no figure here: a dead worker ends an mpi4py.futures job (mpirun aborts it) and
+    # breaks a ProcessPoolExecutor (BrokenProcessPool for every pending future).
+    print("8. a worker's death: noticed, its task run again, a map that loses one", flush=True)
+    add("SwiftPool", medians([BENCH, "recovery", "--samples", str(s["recovery_samples"]), "--tasks",
+                              str(s["recovery_tasks"])], repeats))
+    add("SwiftPool", medians(mpirun(workers + 1, [BENCH, "recovery", "--map-only", "--tasks", str(s["recovery_tasks"])],
+                                    recovery=True), repeats))
     return results
 
 
@@ -155,6 +166,10 @@ def rows(results, smoke, cores):
         ("6. idle, worst process", "idle.worst", "% core", False),
         (f"7. rank 0 RSS, map {s['memory_map']:,}", "memory.map", "MB", False),
         (f"7. rank 0 RSS, stream {s['memory_stream']:,}", "memory.stream", "MB", False),
+        ("8. death noticed (maxRetries 0)", "recovery.detectMs", "ms", False),
+        ("8. death → task running again", "recovery.rerunMs", "ms", False),
+        ("8. map losing 1 worker, replaced", "recovery.map.replaced.slowdown", "ratio", False),
+        ("8. map losing 1 of 2, mpirun", "recovery.map.unreplaced.slowdown", "ratio", False),
     ]
     return table
 
@@ -182,6 +197,7 @@ def targets(results, smoke, cores):
     check(f"parallel efficiency ≥ 0.9 at {cores} workers", lambda: swift[f"scaling.{cores}workers.efficiency"] >= 0.9)
     check("idle < 1 % of a core per process", lambda: swift["idle.worst"] < 1)
     check("rank 0 < 100 MB for the streaming map", lambda: swift["memory.stream"] < 100)
+    check("a dead worker noticed within 1 s", lambda: swift["recovery.detectMs"] < 1000)
     return checks
 
 

@@ -248,7 +248,7 @@ private final class MonitorLoop {
         for lifeline in lifelines.values {
             entries.append(pollfd(fd: lifeline.descriptor, events: Int16(POLLIN), revents: 0))
         }
-        let timeoutMilliseconds = Int32(clamping: min(settings.heartbeatNanos / 4, 100_000_000) / 1_000_000)
+        let timeoutMilliseconds = Int32(clamping: settings.heartbeatNanos / 2 / 1_000_000)
         _ = poll(&entries, nfds_t(entries.count), max(timeoutMilliseconds, 1))
     }
 
