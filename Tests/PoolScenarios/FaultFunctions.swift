@@ -94,3 +94,19 @@ struct RunForever: RemoteFunction {
 struct CrashingInitializer: ArgumentlessRemoteFunction {
     func callAsFunction() -> Int { fatalError("this initializer crashes its worker on purpose") }
 }
+
+/// Allocates and touches memory, 32 MiB at a time, up to `mebibytes`; returns how much it got.
+/// In a memory-limited cgroup the kernel's OOM killer ends its process first.
+struct Hog: RemoteFunction {
+    var mebibytes: Int
+    func callAsFunction(_ item: Int) -> Int {
+        var blocks: [UnsafeMutableRawPointer] = []
+        defer { for block in blocks { free(block) } }
+        while blocks.count * 32 < mebibytes {
+            guard let block = malloc(32 << 20) else { break }
+            memset(block, 1, 32 << 20)
+            blocks.append(block)
+        }
+        return blocks.count * 32
+    }
+}

@@ -65,18 +65,21 @@ enum FaultScenarios {
         }
     }
 
-    /// `crash HOW RETRIES`: item 7 of 20 crashes its worker every time it runs (HOW: fatalError,
-    /// exit3, segfault). Reports every item's outcome.
+    /// `crash HOW RETRIES`: item 150 of 300 crashes its worker every time it runs (HOW:
+    /// fatalError, exit3, segfault). The items are quick, so by then each worker holds several:
+    /// those queued behind the deadly one must run again without using a retry. Reports every
+    /// item's outcome.
     static func crashingTask(how: Deadly.How, retries: Int?) throws {
         let body = { (pool: MPIPoolExecutor) throws in
             let before = try workers(pool)
-            let function = Deadly(deadly: [7], how: how, micros: 20_000)
-            let futures = try (0..<20).map { try pool.submit(function, $0) }
+            let deadly = 150
+            let function = Deadly(deadly: [deadly], how: how, micros: 200)
+            let futures = try (0..<300).map { try pool.submit(function, $0) }
             let outcomes = futures.map { future in Report.outcome { try future.result() } }
-            Report.fact("crash.deadly", outcomes[7])
+            Report.fact("crash.deadly", outcomes[deadly])
             Report.fact(
                 "crash.othersCorrect",
-                zip(outcomes, 0...).allSatisfy { outcome, item in item == 7 || outcome.value == "\(item * item)" })
+                zip(outcomes, 0...).allSatisfy { outcome, item in item == deadly || outcome.value == "\(item * item)" })
             let after = try workers(pool)
             Report.fact("crash.workersAfter", after.count)
             reportProcesses(before + after, as: "crash.processes")
@@ -162,6 +165,34 @@ enum FaultScenarios {
         }
     }
 
+    /// `oom`: one worker is put in a 128 MiB memory cgroup and given a task that wants 2 GiB; the
+    /// kernel's OOM killer ends it, and with `maxRetries: 0` the task fails at once.
+    static func outOfMemory() throws {
+        try MPIPoolExecutor.run(maxRetries: 0) { pool in
+            // Inside the body: only rank 0 makes the cage (code before `run` runs on every rank).
+            guard let cage = MemoryCage.make(mebibytes: 128) else {
+                Report.fact("oom.available", false)
+                return
+            }
+            defer { cage.remove() }
+            Report.fact("oom.available", true)
+            let identities = try workers(pool)
+            guard cage.admit(identities[0].processID) else {
+                Report.fact("oom.admitted", false)
+                return
+            }
+            Report.fact("oom.admitted", true)
+            // The only task in flight goes to the first free worker: the one in the cage.
+            let start = Date()
+            let outcome = Report.outcome { try pool.submit(Hog(mebibytes: 2048), 0).result() }
+            Report.fact("oom.seconds", Date().timeIntervalSince(start))
+            Report.fact("oom.outcome", outcome)
+            Report.fact("oom.kills", cage.oomKills)
+            Report.fact("oom.after", try pool.map(Square(), Array(0..<20)) == (0..<20).map { $0 * $0 })
+            reportProcesses(identities, as: "oom.processes")
+        }
+    }
+
     /// `chaos`: in the plain start a worker that has served tasks is killed every 200 ms while
     /// 100,000 tasks run; every future resolves exactly once, with the right value.
     static func chaos() throws {
@@ -213,6 +244,48 @@ enum FaultScenarios {
             Report.fact("chaos.settledTwice", settledTwice.load(ordering: .relaxed))
             Report.fact("chaos.processes", Array(seen.withLock { $0 }.keys).sorted())
         }
+    }
+}
+
+/// A memory cgroup that a scenario puts one worker in, so that the kernel's OOM killer ends it.
+/// Made by the scenario (as root), removed once the worker in it is gone.
+struct MemoryCage {
+    let path: String
+    let limitFile: String
+    let killCounter: String
+
+    /// A new cage limited to `mebibytes`, under cgroup v1 or v2, or nil where none can be made.
+    static func make(mebibytes: Int) -> MemoryCage? {
+        let name = "swiftpool-oom-\(getpid())"
+        let candidates = [
+            ("/sys/fs/cgroup/memory/\(name)", "memory.limit_in_bytes", "memory.oom_control"),
+            ("/sys/fs/cgroup/\(name)", "memory.max", "memory.events"),
+        ]
+        for (path, limit, counter) in candidates where mkdir(path, 0o755) == 0 {
+            let cage = MemoryCage(path: path, limitFile: "\(path)/\(limit)", killCounter: "\(path)/\(counter)")
+            if cage.write("\(mebibytes << 20)", to: cage.limitFile) { return cage }
+            cage.remove()
+        }
+        return nil
+    }
+
+    func write(_ text: String, to file: String) -> Bool {
+        guard let handle = FileHandle(forWritingAtPath: file) else { return false }
+        defer { try? handle.close() }
+        return (try? handle.write(contentsOf: Data(text.utf8))) != nil
+    }
+
+    func admit(_ process: Int32) -> Bool { write("\(process)", to: "\(path)/cgroup.procs") }
+
+    /// How many processes the OOM killer has ended in the cage.
+    var oomKills: Int {
+        let text = (try? String(contentsOfFile: killCounter, encoding: .utf8)) ?? ""
+        let line = text.split(separator: "\n").first { $0.hasPrefix("oom_kill ") }
+        return line.flatMap { Int($0.split(separator: " ").last ?? "") } ?? 0
+    }
+
+    func remove() {
+        for _ in 0..<50 where rmdir(path) != 0 { usleep(100_000) }
     }
 }
 

@@ -49,6 +49,7 @@ struct PoolScenarios {
         case "task-timeout": try FaultScenarios.taskTimeout()
         case "crash-loop": try FaultScenarios.crashLoop()
         case "chaos": try FaultScenarios.chaos()
+        case "oom": try FaultScenarios.outOfMemory()
         case "lifeline-guard": try LifelineScenarios.guardScenario()
         case "different-builds":
             Report.fact("builds.outcome", Report.outcome { try withPool { _ in } })

@@ -138,6 +138,38 @@ extension MPIRunTests {
             #expect(job.leftovers.isEmpty)
         }
 
+        /// Why a memory cgroup cannot be made here, or nil when it can.
+        static var memoryCgroupsUnavailableReason: String? {
+            if getuid() != 0 { return "memory cgroups need root (CI runs as root)" }
+            for (parent, limit) in [
+                ("/sys/fs/cgroup/memory", "memory.limit_in_bytes"), ("/sys/fs/cgroup", "memory.max"),
+            ] {
+                let probe = "\(parent)/swiftpool-probe-\(getpid())"
+                guard mkdir(probe, 0o755) == 0 else { continue }
+                defer { rmdir(probe) }
+                if FileManager.default.fileExists(atPath: "\(probe)/\(limit)") { return nil }
+            }
+            return "no writable memory cgroup (v1 or v2) on this machine"
+        }
+
+        @Test(
+            "the kernel's OOM killer ends a worker: noticed at once, and only its task fails",
+            .enabled(
+                if: Self.memoryCgroupsUnavailableReason == nil, "\(Self.memoryCgroupsUnavailableReason ?? "")"))
+        func outOfMemory() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["oom"])
+            job.expectSuccess()
+            #expect(try job.fact("oom.available", as: Bool.self))
+            #expect(try job.fact("oom.admitted", as: Bool.self))
+            #expect(try job.fact("oom.kills", as: Int.self) == 1, "the OOM killer did not act")
+            let outcome = try job.fact("oom.outcome", as: Outcome.self)
+            #expect(outcome.poolCode == "worker lost")
+            #expect(outcome.message?.contains("OOM killer") == true)
+            #expect(try job.fact("oom.seconds", as: Double.self) < 5)
+            #expect(try job.fact("oom.after", as: Bool.self))
+            #expect(job.leftovers.isEmpty)
+        }
+
         @Test("chaos: a ready worker killed every 200 ms while 100,000 tasks run; each resolves once, rightly")
         func chaos() throws {
             let job = try MPIJob.runAlone(scenarios, arguments: ["chaos"], timeout: 240)
