@@ -69,7 +69,12 @@ final class LifelineLink: Sendable {
             }
             if stopping.load(ordering: .acquiring) { return }
             // Rank 0 is gone, or has given this worker up: its tasks run elsewhere now.
-            if case .closed = outcome { Self.exitNow(code: 1) }
+            if case .closed = outcome {
+                printToStandardError(
+                    "SwiftPool worker rank \(rank) (\(host)): rank 0 closed its lifeline (it is gone, or it gave "
+                        + "this worker up); exiting")
+                Self.exitNow(code: 1)
+            }
             let now = monotonicNanos()
             if now &- lastHeard > settings.silenceNanos {
                 printToStandardError(

@@ -267,7 +267,11 @@ private final class MonitorLoop {
         while index < strangers.count {
             var stranger = strangers[index]
             let wanted = LifelineHello.size - stranger.received.count
-            let outcome = TCPSocket.readAvailable(stranger.descriptor, into: &stranger.received, limit: wanted)
+            // A complete hello waiting for its rank's `expect` reads nothing more: a read of no
+            // bytes would look like a closed connection.
+            let outcome =
+                wanted > 0
+                ? TCPSocket.readAvailable(stranger.descriptor, into: &stranger.received, limit: wanted) : .nothingYet
             strangers[index] = stranger
             let keep: Bool
             switch outcome {
@@ -276,9 +280,13 @@ private final class MonitorLoop {
                 if !LifelineHello.isPlausiblePrefix(stranger.received) {
                     keep = false
                 } else if stranger.received.count == LifelineHello.size {
-                    admit(stranger)
-                    strangers.remove(at: index)
-                    continue
+                    switch admit(stranger) {
+                    case .admitted:
+                        strangers.remove(at: index)
+                        continue
+                    case .refused: keep = false
+                    case .tooEarly: keep = monotonicNanos() < stranger.deadline
+                    }
                 } else {
                     keep = monotonicNanos() < stranger.deadline
                 }
@@ -292,28 +300,29 @@ private final class MonitorLoop {
         }
     }
 
+    private enum Admission {
+        case admitted
+        case refused
+        /// This job's secret, but the executor's `expect` for the rank is not taken yet: the
+        /// executor sends it before the worker learns where to connect, but a quick worker can
+        /// still beat this thread to it. The next pass, which takes commands first, decides.
+        case tooEarly
+    }
+
     /// Keeps a connection whose hello carries the secret and the rank of a worker expected now;
     /// hands a data connection on to the scheduler.
-    private func admit(_ stranger: Stranger) {
-        guard let hello = LifelineHello.read(stranger.received, secret: secret) else {
-            close(stranger.descriptor)
-            return
-        }
+    private func admit(_ stranger: Stranger) -> Admission {
+        guard let hello = LifelineHello.read(stranger.received, secret: secret) else { return .refused }
         if hello.purpose == .data {
-            guard expectedData.remove(hello.rank) != nil else {
-                close(stranger.descriptor)
-                return
-            }
+            guard expectedData.remove(hello.rank) != nil else { return .tooEarly }
             report(.dataConnected(rank: hello.rank, descriptor: stranger.descriptor))
-            return
+            return .admitted
         }
-        guard expected.removeValue(forKey: hello.rank) != nil else {
-            close(stranger.descriptor)
-            return
-        }
+        guard expected.removeValue(forKey: hello.rank) != nil else { return .tooEarly }
         lifelines[hello.rank] = Lifeline(descriptor: stranger.descriptor, lastHeard: monotonicNanos())
         control.openLifelines.add(1, ordering: .releasing)
         report(.connected(rank: hello.rank))
+        return .admitted
     }
 
     private func readLifelines() {

@@ -103,6 +103,11 @@ extension Scheduler {
             }
         }
 
+        // A loss is never routine: the user sees it even when every task still succeeds.
+        let failed = worker.tasks.count - tasks.count
+        printToStandardError(
+            "SwiftPool: \(loss); \(tasks.count) unfinished task(s) go back to the queue"
+                + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
         if recruiter != nil {
             if worker.isReplacement && !worker.wasReady {
                 printToStandardError(

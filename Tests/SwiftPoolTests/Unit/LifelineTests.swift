@@ -86,6 +86,22 @@ struct LifelineTests {
         #expect(monitor.sawUnannouncedClosure)
     }
 
+    @Test("a hello that arrives before the executor's expect for its rank is admitted once the expect comes")
+    func helloBeforeExpect() throws {
+        let events = Events()
+        let monitor = try Self.monitor(events)
+        defer { monitor.shutdown() }
+        let descriptor = try Self.connect(monitor)
+        defer { close(descriptor) }
+        let hello = LifelineHello(rank: 4, processID: getpid()).encoded(secret: monitor.secret)
+        #expect(hello.withUnsafeBytes { TCPSocket.send($0, on: descriptor) })
+        // Long enough for the monitor to read the whole hello while rank 4 is not expected yet.
+        usleep(200_000)
+        monitor.expect(rank: 4)
+        #expect(events.wait(seconds: 2) { $0.contains { if case .connected(4) = $0 { true } else { false } } })
+        #expect(!Self.closesWithin(descriptor, seconds: 0.2))
+    }
+
     @Test("a worker that reports its exit code or signal is lost with that cause; one that stops is not lost")
     func reportedEnds() throws {
         let events = Events()
@@ -162,11 +178,12 @@ struct LifelineTests {
         #expect(Self.closesWithin(garbage, seconds: 1))
         close(garbage)
 
+        // The right secret for a rank nobody expects: kept only as long as a hello may take.
         let unexpected = try Self.connect(monitor)
         LifelineHello(rank: 2, processID: 1).encoded(secret: monitor.secret).withUnsafeBytes {
             _ = TCPSocket.send($0, on: unexpected)
         }
-        #expect(Self.closesWithin(unexpected, seconds: 1))
+        #expect(Self.closesWithin(unexpected, seconds: 3))
         close(unexpected)
 
         let silent = try Self.connect(monitor)
