@@ -44,6 +44,22 @@ enum FaultScenarios {
         }
     }
 
+    /// `ctrl-c`: in the middle of a map of long tasks, SIGINT goes to the whole process group,
+    /// as a terminal's Ctrl-C does. Reports the worker processes and the time of the signal.
+    static func controlC() throws {
+        try MPIPoolExecutor.run { pool in
+            reportProcesses(try workers(pool), as: "ctrlc.processes")
+            Thread.detachNewThread {
+                Thread.sleep(forTimeInterval: 0.3)
+                Report.fact("ctrlc.at", Date().timeIntervalSince1970)
+                fflush(nil)
+                kill(0, SIGINT)
+            }
+            _ = try pool.map(SleepThenEcho(seconds: 30), Array(0..<(pool.maxWorkers * 2)), chunkSize: 1)
+            Report.fact("ctrlc.mapEnded", true)
+        }
+    }
+
     /// `detect SIGNAL`: one long task per worker; one worker is killed with SIGNAL; with
     /// `maxRetries: 0` its task fails at once. Reports how long that took from the kill.
     static func detectKill(signal: Int32) throws {

@@ -49,10 +49,17 @@ struct PoolScenarios {
         case "task-timeout": try FaultScenarios.taskTimeout()
         case "crash-loop": try FaultScenarios.crashLoop()
         case "chaos": try FaultScenarios.chaos()
+        case "ctrl-c": try FaultScenarios.controlC()
         case "oom": try FaultScenarios.outOfMemory()
         case "lifeline-guard": try LifelineScenarios.guardScenario()
         case "different-builds":
             Report.fact("builds.outcome", Report.outcome { try withPool { _ in } })
+        case "start-deleted":
+            // The program's file is gone (deleted, or moved by a rebuild): no worker can start.
+            unlink(CommandLine.arguments[0])
+            let start = ContinuousClock.now
+            Report.fact("start.outcome", Report.outcome { try MPIPoolExecutor.run { _ in } })
+            Report.fact("start.seconds", secondsSince(start))
         case "start":
             // How a pool starts here: its workers, where they run, how long it took, or why not.
             let start = ContinuousClock.now

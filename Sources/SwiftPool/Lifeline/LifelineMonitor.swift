@@ -10,9 +10,6 @@ enum LifelineEvent: Sendable {
     case connected(rank: Int)
     /// The worker of this rank is gone.
     case lost(rank: Int, WorkerEnd)
-    /// The worker of this rank, started without MPI, opened its data connection (a connected,
-    /// non-blocking descriptor that now belongs to the receiver).
-    case dataConnected(rank: Int, descriptor: Int32)
 }
 
 /// Rank 0's side of the lifelines: a thread of its own that accepts each worker's connection,
@@ -79,7 +76,7 @@ final class LifelineMonitor: Sendable {
 
     /// A worker has been told where to connect: it must do so within the time allowed, with a
     /// data connection too when it talks to rank 0 without MPI.
-    func expect(rank: Int, withData: Bool = false) { control.send(.expect(rank: rank, withData: withData)) }
+    func expect(rank: Int) { control.send(.expect(rank: rank)) }
     /// Rank 0 has given this worker up: close its lifeline, so that it ends itself.
     func forget(rank: Int) { control.send(.forget(rank: rank)) }
     /// Tells this worker to end its process now, then closes its lifeline.
@@ -111,7 +108,7 @@ final class LifelineMonitor: Sendable {
 /// What the executor's thread and the monitor thread share: commands in, a count out.
 private final class MonitorControl: Sendable {
     enum Command {
-        case expect(rank: Int, withData: Bool)
+        case expect(rank: Int)
         case forget(rank: Int)
         case terminate(rank: Int)
         case stopping
@@ -188,8 +185,6 @@ private final class MonitorLoop {
     private var lifelines: [Int: Lifeline] = [:]
     /// Ranks told where to connect that have not yet, with their deadlines.
     private var expected: [Int: UInt64] = [:]
-    /// Ranks whose data connection is still to come.
-    private var expectedData: Set<Int> = []
     private var stopping = false
     private var nextHeartbeat: UInt64 = 0
 
@@ -215,9 +210,8 @@ private final class MonitorLoop {
             // tells that worker where to connect, so a hello never arrives before its `expect`.
             for command in control.take() {
                 switch command {
-                case .expect(let rank, let withData):
+                case .expect(let rank):
                     expected[rank] = monotonicNanos() &+ settings.connectNanos
-                    if withData { expectedData.insert(rank) }
                 case .forget(let rank): drop(rank)
                 case .terminate(let rank):
                     if let lifeline = lifelines[rank] {
@@ -309,15 +303,9 @@ private final class MonitorLoop {
         case tooEarly
     }
 
-    /// Keeps a connection whose hello carries the secret and the rank of a worker expected now;
-    /// hands a data connection on to the scheduler.
+    /// Keeps a connection whose hello carries the secret and the rank of a worker expected now.
     private func admit(_ stranger: Stranger) -> Admission {
         guard let hello = LifelineHello.read(stranger.received, secret: secret) else { return .refused }
-        if hello.purpose == .data {
-            guard expectedData.remove(hello.rank) != nil else { return .tooEarly }
-            report(.dataConnected(rank: hello.rank, descriptor: stranger.descriptor))
-            return .admitted
-        }
         guard expected.removeValue(forKey: hello.rank) != nil else { return .tooEarly }
         lifelines[hello.rank] = Lifeline(descriptor: stranger.descriptor, lastHeard: monotonicNanos())
         control.openLifelines.add(1, ordering: .releasing)
@@ -381,7 +369,6 @@ private final class MonitorLoop {
 
     private func drop(_ rank: Int) {
         expected[rank] = nil
-        expectedData.remove(rank)
         guard let lifeline = lifelines.removeValue(forKey: rank) else { return }
         close(lifeline.descriptor)
         control.openLifelines.subtract(1, ordering: .releasing)

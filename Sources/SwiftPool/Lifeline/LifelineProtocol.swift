@@ -5,11 +5,9 @@
 /// ``LifelineRecord``s: a kind byte and a little-endian `Int32`. Fixed sizes let a signal handler
 /// write a record without allocating and let the reader parse without framing.
 enum LifelineProtocol {
-    /// The first bytes of a hello; anything else is dropped at once. "SPLL" opens a lifeline,
-    /// "SPLD" the data connection of a worker that talks to rank 0 without MPI.
+    /// The first bytes of a hello ("SPLL"); anything else is dropped at once.
     static let lifelineMagic: [UInt8] = [0x53, 0x50, 0x4c, 0x4c]
-    static let dataMagic: [UInt8] = [0x53, 0x50, 0x4c, 0x44]
-    static let version: UInt8 = 1
+    static let version: UInt8 = 2
 }
 
 /// The first bytes a worker sends on a connection to rank 0: magic, version, the job's secret,
@@ -17,22 +15,11 @@ enum LifelineProtocol {
 struct LifelineHello: Equatable {
     static let size = LifelineProtocol.lifelineMagic.count + 1 + LifelineSecret.size + 4 + 4
 
-    /// What the connection is for.
-    enum Purpose {
-        /// The lifeline: heartbeats and how the process ends.
-        case lifeline
-        /// Frames, for a worker started without MPI.
-        case data
-
-        var magic: [UInt8] { self == .lifeline ? LifelineProtocol.lifelineMagic : LifelineProtocol.dataMagic }
-    }
-
     var rank: Int
     var processID: Int32
-    var purpose = Purpose.lifeline
 
     func encoded(secret: LifelineSecret) -> [UInt8] {
-        var bytes = purpose.magic + [LifelineProtocol.version] + secret.bytes
+        var bytes = LifelineProtocol.lifelineMagic + [LifelineProtocol.version] + secret.bytes
         withUnsafeBytes(of: UInt32(rank).littleEndian) { bytes += $0 }
         withUnsafeBytes(of: processID.littleEndian) { bytes += $0 }
         return bytes
@@ -41,15 +28,12 @@ struct LifelineHello: Equatable {
     /// Whether the bytes received so far can still become a hello: lets the listener drop a
     /// stranger on its first wrong byte instead of waiting for a whole hello.
     static func isPlausiblePrefix(_ bytes: [UInt8]) -> Bool {
-        [Purpose.lifeline, .data].contains { purpose in
-            zip(bytes, purpose.magic + [LifelineProtocol.version]).allSatisfy { $0 == $1 }
-        }
+        zip(bytes, LifelineProtocol.lifelineMagic + [LifelineProtocol.version]).allSatisfy { $0 == $1 }
     }
 
     /// Reads a complete hello, or nil when it is not one from this job.
     static func read(_ bytes: [UInt8], secret: LifelineSecret) -> LifelineHello? {
         guard bytes.count == size, isPlausiblePrefix(bytes) else { return nil }
-        let purpose: Purpose = Array(bytes.prefix(4)) == LifelineProtocol.dataMagic ? .data : .lifeline
         let secretStart = LifelineProtocol.lifelineMagic.count + 1
         let secretMatches = bytes.withUnsafeBytes {
             secret.matches(UnsafeRawBufferPointer(rebasing: $0[secretStart..<secretStart + LifelineSecret.size]))
@@ -59,8 +43,7 @@ struct LifelineHello: Equatable {
         return bytes.withUnsafeBytes {
             LifelineHello(
                 rank: Int(UInt32(littleEndian: $0.loadUnaligned(fromByteOffset: rankOffset, as: UInt32.self))),
-                processID: Int32(littleEndian: $0.loadUnaligned(fromByteOffset: rankOffset + 4, as: Int32.self)),
-                purpose: purpose)
+                processID: Int32(littleEndian: $0.loadUnaligned(fromByteOffset: rankOffset + 4, as: Int32.self)))
         }
     }
 }

@@ -124,10 +124,12 @@ final class PoolRuntime: Sendable {
 
     /// Starts the MPI thread and waits until it says what this process is.
     private static func launch(requestedWorkers: Int?) -> Result<Role, PoolError> {
-        if let welcomeDescriptor = SocketWorker.welcomeDescriptor {
-            DedicatedThread.start { SocketWorker.run(welcomeDescriptor: welcomeDescriptor) }.detach()
+        if let welcomeDescriptor = SpawnedWorker.welcomeDescriptor {
+            DedicatedThread.start { SpawnedWorker.run(welcomeDescriptor: welcomeDescriptor) }.detach()
             return .success(.worker)
         }
+        let mode: LaunchPlan.Mode
+        do { mode = try LaunchPlan.mode() } catch { return .failure(asPoolError(error)) }
         let report = Mutex<StartupReport?>(nil)
         let reported = DispatchSemaphore(value: 0)
         let tell = { @Sendable (value: StartupReport) in
@@ -135,7 +137,13 @@ final class PoolRuntime: Sendable {
             reported.signal()
         }
         let startedAt = monotonicNanos()
-        let thread = DedicatedThread.start { ownMPI(requestedWorkers: requestedWorkers, tell) }
+        // The plain start needs no MPI: rank 0 starts its workers itself and shares memory with
+        // each. Under a launcher, the thread owns MPI from start to end.
+        let count = requestedWorkers ?? LaunchPlan.defaultSpawnCount
+        let thread =
+            LaunchPlan.startedByLauncher || mode == .world
+            ? DedicatedThread.start { ownMPI(mode: mode, spawnCount: count, tell) }
+            : DedicatedThread.start { runSpawningExecutor(workers: count, tell) }
         reported.wait()
         switch report.withLock({ $0 })! {
         case .executor(let inbox):
@@ -149,9 +157,9 @@ final class PoolRuntime: Sendable {
     }
 
     /// The MPI thread's whole life, from `MPI_Init_thread` to `MPI_Finalize`.
-    private static func ownMPI(requestedWorkers: Int?, _ tell: @Sendable (StartupReport) -> Void) {
+    private static func ownMPI(mode: LaunchPlan.Mode, spawnCount: Int, _ tell: @Sendable (StartupReport) -> Void) {
         blockBrokenPipeSignals()
-        let link: PoolLink
+        let communicator: Communicator
         let rank: Int
         let size: Int
         LaunchPlan.prepareEnvironment()
@@ -165,9 +173,9 @@ final class PoolRuntime: Sendable {
                 try? MPIEnvironment.finalize()
                 return
             }
-            link = try WorkerDiscovery.poolLink(requestedWorkers: requestedWorkers)
-            rank = try link.communicator.rank()
-            size = try link.communicator.size()
+            communicator = try WorkerDiscovery.poolCommunicator(mode: mode)
+            rank = try communicator.rank()
+            size = try communicator.size()
         } catch let error as PoolError {
             tell(.failed(error))
             try? MPIEnvironment.finalize()
@@ -177,14 +185,20 @@ final class PoolRuntime: Sendable {
             try? MPIEnvironment.finalize()
             return
         }
+        if size == 1 && mode == .spawn {
+            // `mpirun -np 1` asked to spawn: the workers are started as in the plain start.
+            try? communicator.free()
+            runSpawningExecutor(workers: spawnCount, tell)
+            try? MPIEnvironment.finalize()
+            return
+        }
         let host = currentHostName()
         PoolProcess.setRank(rank)
         let peers: [Peer]
-        let communicator = link.communicator
         switch Peer.survey(communicator, rank: rank, host: host) {
         case .success(let surveyed): peers = surveyed
         case .failure(let mismatch):
-            link.close()
+            try? communicator.free()
             try? MPIEnvironment.finalize()
             if rank == 0 {
                 tell(.failed(mismatch))
@@ -193,16 +207,54 @@ final class PoolRuntime: Sendable {
             exitWorker(code: 1)
         }
         if rank == 0 {
-            runExecutor(link: link, peers: peers, host: host, size: size, tell)
+            runExecutor(communicator: communicator, peers: peers, host: host, size: size, tell)
         } else {
             tell(.worker)
-            runWorker(link: link, host: host)
+            runWorker(communicator: communicator, host: host)
         }
     }
 
-    /// Rank 0: schedules tasks until the program ends, then stops the workers and finalizes.
+    /// Rank 0 of the plain start: starts `workers` processes of this executable, shares memory
+    /// with each, schedules tasks until the program ends, then stops them.
+    private static func runSpawningExecutor(workers: Int, _ tell: @Sendable (StartupReport) -> Void) {
+        blockBrokenPipeSignals()
+        PoolProcess.setRank(0)
+        let inbox = ExecutorInbox(workerCount: workers)
+        let lifelines: LifelineMonitor
+        let scheduler: Scheduler
+        do {
+            lifelines = try LifelineMonitor(
+                addresses: [IPv4Endpoint.loopback.address], settings: .fromEnvironment(),
+                report: { inbox.post(.lifeline($0)) })
+        } catch {
+            tell(.failed(asPoolError(error)))
+            return
+        }
+        do {
+            let recruiter = WorkerRecruiter(
+                command: BuildFingerprint.executablePath, arguments: Array(CommandLine.arguments.dropFirst()))
+            scheduler = try Scheduler(
+                inbox: inbox,
+                transport: .spawned(.init(count: workers, lifelines: lifelines, recruiter: recruiter)))
+            scheduler.waitForWorkersToStart(timeoutNanos: lifelines.settings.connectNanos)
+        } catch {
+            lifelines.shutdown()
+            tell(.failed(asPoolError(error)))
+            return
+        }
+        tell(.executor(inbox))
+        scheduler.run()
+        _ = scheduler.stopWorkers()
+        // A worker still busy when its lifeline closes ends itself, so none outlives the program.
+        _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
+        lifelines.shutdown()
+    }
+
+    /// Rank 0 under a launcher: schedules tasks until the program ends, then stops the workers
+    /// and finalizes.
     private static func runExecutor(
-        link: PoolLink, peers: [Peer], host: String, size: Int, _ tell: @Sendable (StartupReport) -> Void
+        communicator: Communicator, peers: [Peer], host: String, size: Int,
+        _ tell: @Sendable (StartupReport) -> Void
     ) {
         let inbox = ExecutorInbox(workerCount: max(size - 1, 1))
         let scheduler: Scheduler
@@ -213,15 +265,9 @@ final class PoolRuntime: Sendable {
                     addresses: LifelineAddresses.toListenOn(peers: peers, host: host),
                     settings: .fromEnvironment(), report: { inbox.post(.lifeline($0)) })
                 lifelines = monitor
-                let recruiter =
-                    link.isSpawned
-                    ? WorkerRecruiter(
-                        command: BuildFingerprint.executablePath, arguments: Array(CommandLine.arguments.dropFirst()))
-                    : nil
                 scheduler = try Scheduler(
                     inbox: inbox,
-                    transport: .mpi(
-                        .init(communicator: link.communicator, peers: peers, lifelines: monitor, recruiter: recruiter)))
+                    transport: .mpi(.init(communicator: communicator, peers: peers, lifelines: monitor)))
                 LaunchPlan.warnIfDeathsEndTheJob(workers: size - 1)
             } else {
                 lifelines = nil
@@ -235,17 +281,13 @@ final class PoolRuntime: Sendable {
         scheduler.run()
         let clean = scheduler.stopWorkers()
         guard let lifelines else {
-            link.close()
+            try? communicator.free()
             try? MPIEnvironment.finalize()
             return
         }
         if clean && !lifelines.sawUnannouncedClosure {
-            link.close()
+            try? communicator.free()
             finalize(within: 10_000_000_000) { exitStatus.load(ordering: .relaxed) }
-            if link.isSpawned {
-                // The spawned workers' daemon belongs to this process: stay until they are gone.
-                Peer.waitUntilGone(peers.dropFirst(), timeoutNanos: 10_000_000_000)
-            }
             lifelines.shutdown()
         } else {
             // The workers left exit at once; wait for their lifelines to close, so none outlives
@@ -259,10 +301,10 @@ final class PoolRuntime: Sendable {
 
     /// A worker: waits for rank 0's welcome, connects its lifeline, serves tasks until rank 0 says
     /// stop, then ends as rank 0 asks.
-    private static func runWorker(link: PoolLink, host: String) -> Never {
+    private static func runWorker(communicator: Communicator, host: String) -> Never {
         let welcome: Welcome
         do {
-            welcome = try Welcome.receive(on: link.communicator)
+            welcome = try Welcome.receive(on: communicator)
         } catch {
             printToStandardError("SwiftPool worker (\(host)): no welcome from rank 0: \(error); exiting")
             exitWorker(code: 1)
@@ -272,7 +314,7 @@ final class PoolRuntime: Sendable {
         let stopMode: StopMode
         do {
             var loop = WorkerLoop(
-                connection: MPIWorkerConnection(communicator: link.communicator),
+                connection: MPIWorkerConnection(communicator: communicator),
                 runner: TaskRunner(rank: welcome.rank, host: host))
             stopMode = try loop.run()
         } catch {
@@ -281,7 +323,7 @@ final class PoolRuntime: Sendable {
         }
         lifeline.announceStop()
         if stopMode == .finalize {
-            link.close()
+            try? communicator.free()
             finalize(within: 10_000_000_000) { 0 }
         }
         exitWorker(code: 0)

@@ -10,20 +10,7 @@ extension Scheduler {
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
                 return
             }
-            workers[slot].lifelineConnected = true
-            // A worker started without MPI starts once its data connection is here too.
-            if case .awaitingSocket = channels[workers[slot].channel].link { return }
             tracePoolEvent("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
-            do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
-        case .dataConnected(let rank, let descriptor):
-            guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive,
-                case .awaitingSocket = channels[workers[slot].channel].link
-            else {
-                close(descriptor)
-                return
-            }
-            channels[workers[slot].channel].link = .socket(FrameSocket(descriptor: descriptor))
-            guard workers[slot].lifelineConnected else { return }
             do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
         case .lost(let rank, let end):
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
@@ -40,10 +27,10 @@ extension Scheduler {
         let communicator: Communicator
         switch channels[worker.channel].link {
         case .mpi(let mpi): communicator = mpi
-        case .socket(let socket):
-            _ = try? receiveReplies(on: socket, channel: worker.channel)
+        case .sharedMemory(let stream):
+            _ = try? receiveReplies(on: stream, channel: worker.channel)
             return
-        case .awaitingSocket, .closed: return
+        case .closed: return
         }
         while workers[slot].isAlive,
             let message = try? communicator.receiveIfArrived(from: worker.source, tag: MessageTag.frame),
@@ -72,10 +59,7 @@ extension Scheduler {
         channels[worker.channel].liveWorkers -= 1
         // Whatever it still sends is dropped, even once a replacement holds its slot.
         channels[worker.channel].slotBySource[worker.source] = nil
-        if case .socket(let socket) = channels[worker.channel].link {
-            socket.close()
-            channels[worker.channel].link = .closed
-        }
+        if case .sharedMemory = channels[worker.channel].link { channels[worker.channel].link = .closed }
         if end != .stoppedAfterTimeout { lifelines?.forget(rank: worker.rank) }
         abandonSends(to: slot)
         let loss = WorkerLoss(rank: worker.rank, host: worker.host, end: end)
@@ -190,29 +174,12 @@ extension Scheduler {
 
     // MARK: Replacements
 
-    /// Starts one worker for each slot whose worker was lost (the plain start only), as a
-    /// process of this executable that talks to rank 0 without MPI.
+    /// Starts one worker for each slot whose worker was lost (the plain start only).
     func replaceLostWorkers() {
         let slots = slotsAwaitingReplacement
         slotsAwaitingReplacement = []
-        guard let recruiter, let lifelines, let endpoint = lifelines.endpoints.first(where: \.isLoopback) else {
-            return
-        }
         do {
-            for slot in slots {
-                let rank = nextRank
-                nextRank += 1
-                lifelines.expect(rank: rank, withData: true)
-                let process = try recruiter.start(
-                    Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings))
-                let channel = channels.count
-                channels.append(Channel(link: .awaitingSocket, slotBySource: [0: slot], liveWorkers: 1))
-                workers[slot] = WorkerRecord(
-                    rank: rank, channel: channel, source: 0, host: currentHostName(), processID: process,
-                    isReplacement: true)
-                slotByRank[rank] = slot
-                tracePoolEvent("started rank \(rank) (pid \(process)) in slot \(slot)")
-            }
+            try startWorkers(in: slots, asReplacements: true)
         } catch {
             self.recruiter = nil
             printToStandardError(
@@ -221,5 +188,28 @@ extension Scheduler {
             breakIfNoWorkerRemains()
         }
         updateWorkerCount()
+    }
+
+    /// Starts a process of this executable for each slot (appending slots past the end), with
+    /// memory of its own shared with rank 0, and expects its lifeline.
+    func startWorkers(in slots: [Int], asReplacements: Bool) throws {
+        guard let recruiter, let lifelines, let endpoint = lifelines.endpoints.first(where: \.isLoopback) else {
+            return
+        }
+        for slot in slots {
+            let rank = nextRank
+            nextRank += 1
+            lifelines.expect(rank: rank)
+            let started = try recruiter.start(
+                Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings))
+            let channel = channels.count
+            channels.append(Channel(link: .sharedMemory(started.stream), slotBySource: [0: slot], liveWorkers: 1))
+            let worker = WorkerRecord(
+                rank: rank, channel: channel, source: 0, host: currentHostName(), processID: started.processID,
+                isReplacement: asReplacements)
+            if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
+            slotByRank[rank] = slot
+            tracePoolEvent("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
+        }
     }
 }

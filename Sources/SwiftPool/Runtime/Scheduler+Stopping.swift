@@ -20,7 +20,7 @@ extension Scheduler {
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
         var pending = sends.map(\.send)
-        var sockets: [FrameSocket] = []
+        var streams: [FrameStream] = []
         for worker in workers where worker.isAlive {
             switch channels[worker.channel].link {
             case .mpi(let communicator):
@@ -29,16 +29,25 @@ extension Scheduler {
                 {
                     pending.append(send)
                 }
-            case .socket(let socket):
-                if (try? socket.send(OutgoingFrame(bytes: stop))) != nil { sockets.append(socket) }
-            case .awaitingSocket, .closed: break
+            case .sharedMemory(let stream):
+                stream.send(OutgoingFrame(bytes: stop))
+                streams.append(stream)
+            case .closed: break
             }
         }
         sends.removeAll()
         let deadline = monotonicNanos() &+ 5_000_000_000
         var allSent = true
-        for socket in sockets {
-            while (try? socket.flush()) == false && monotonicNanos() < deadline { sleepNanos(50_000) }
+        for stream in streams {
+            // A worker that has stopped reading (it is dying, or still sending a big reply)
+            // leaves the rest here; the deadline bounds the wait.
+            while !stream.flush() {
+                if monotonicNanos() >= deadline {
+                    allSent = false
+                    break
+                }
+                sleepNanos(50_000)
+            }
         }
         for send in pending {
             while (try? send.isComplete()) != true {

@@ -1,5 +1,9 @@
 import DequeModule
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Rank 0's scheduler, on the thread that owns MPI: it takes commands from user threads, hands
 /// queued tasks to workers with a free slot, settles each task from its worker's reply, and when
 /// a worker is lost runs its tasks again elsewhere. With no workers (a single-process job) it runs
@@ -39,8 +43,8 @@ final class Scheduler {
     var slotsAwaitingReplacement: [Int] = []
     var nextRank: Int
     var nextTimeoutCheck: UInt64 = 0
-    /// Whether a data connection still has bytes queued for the kernel.
-    var socketsHoldOutput = false
+    /// Whether a shared-memory stream still has bytes its ring had no room for.
+    var streamsHoldOutput = false
 
     /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
     private var awaitsReplies: Bool {
@@ -51,6 +55,9 @@ final class Scheduler {
     enum Transport {
         /// Worker processes, reached over MPI and watched through lifelines.
         case mpi(MPIWorkers)
+        /// Worker processes this one starts (the plain start), reached through shared memory and
+        /// watched through lifelines.
+        case spawned(SpawnedWorkers)
         /// No other processes: run tasks here.
         case local(TaskRunner)
     }
@@ -62,8 +69,13 @@ final class Scheduler {
         /// Every process of the communicator, by rank.
         var peers: [Peer]
         var lifelines: LifelineMonitor
-        /// Spawns replacements in the plain start; nil under a launcher.
-        var recruiter: WorkerRecruiter?
+    }
+
+    /// The plain start's workers, before they are started.
+    struct SpawnedWorkers {
+        var count: Int
+        var lifelines: LifelineMonitor
+        var recruiter: WorkerRecruiter
     }
 
     /// The most tasks one worker may hold at once. Tasks queued behind the running one spare the
@@ -78,10 +90,25 @@ final class Scheduler {
         switch transport {
         case .mpi(let job):
             lifelines = job.lifelines
-            recruiter = job.recruiter
+            recruiter = nil
             nextRank = job.peers.count
             maxSlotsPerWorker = 16
             try addWorkers(on: job.communicator, peers: job.peers, replacing: Array(0..<(job.peers.count - 1)))
+        case .spawned(let plan):
+            lifelines = plan.lifelines
+            recruiter = plan.recruiter
+            nextRank = 1
+            maxSlotsPerWorker = 16
+            do {
+                try startWorkers(in: Array(0..<plan.count), asReplacements: false)
+            } catch {
+                for worker in workers { kill(worker.processID, SIGKILL) }
+                throw PoolError(
+                    .spawnFailed,
+                    "could not start \(plan.count) worker\(plan.count == 1 ? "" : "s") (\(error)); ask for fewer with "
+                        + "maxWorkers, or start the program under mpirun -np N instead")
+            }
+            updateWorkerCount()
         case .local:
             lifelines = nil
             nextRank = 1
@@ -122,6 +149,18 @@ final class Scheduler {
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
     }
 
+    /// Waits until every worker started has connected its lifeline and is ready (or was lost
+    /// and replaced, or the time is up), so a new pool's first tasks do not wait for start-up.
+    func waitForWorkersToStart(timeoutNanos: UInt64) {
+        let deadline = monotonicNanos() &+ timeoutNanos
+        while workers.contains(where: { $0.phase == .starting }) || !slotsAwaitingReplacement.isEmpty,
+            monotonicNanos() < deadline, brokenEverywhere == nil
+        {
+            if !takeCommands() { inbox.sleep(timeoutNanos: 1_000_000) }
+            if !slotsAwaitingReplacement.isEmpty { replaceLostWorkers() }
+        }
+    }
+
     // MARK: The loop
 
     /// Runs until a `finish` command has been handled and all work is done.
@@ -147,7 +186,7 @@ final class Scheduler {
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
             if progressed {
                 backoff.noteActivity()
-            } else if !awaitsReplies && sends.isEmpty && !socketsHoldOutput && !backoff.isSpinning {
+            } else if !awaitsReplies && sends.isEmpty && !streamsHoldOutput && !backoff.isSpinning {
                 // Nothing can arrive from a worker: sleep until a user thread or the lifeline
                 // monitor posts. (Right after activity the loop spins instead, so a caller
                 // submitting again soon is not kept waiting for a wake-up.)
@@ -258,7 +297,7 @@ final class Scheduler {
     /// Sends a frame to a worker; throws ``WorkerUnreachable`` when its connection fails.
     func send(_ frame: OutgoingFrame, to slot: Int) throws {
         switch transport {
-        case .mpi:
+        case .mpi, .spawned:
             let worker = workers[slot]
             switch channels[worker.channel].link {
             case .mpi(let communicator):
@@ -267,15 +306,11 @@ final class Scheduler {
                 } catch {
                     throw WorkerUnreachable(description: error.description)
                 }
-            case .socket(let socket):
-                do {
-                    try socket.send(frame)
-                    if socket.hasPendingOutput { socketsHoldOutput = true }
-                } catch {
-                    throw WorkerUnreachable(description: error.description)
-                }
-            case .awaitingSocket, .closed:
-                throw WorkerUnreachable(description: "its connection to rank 0 is closed")
+            case .sharedMemory(let stream):
+                stream.send(frame)
+                if stream.hasPendingOutput { streamsHoldOutput = true }
+            case .closed:
+                throw WorkerUnreachable(description: "it is lost")
             }
         case .local(let runner):
             let header = try FrameHeader.read(from: frame.bytes.bytes)
@@ -290,7 +325,6 @@ final class Scheduler {
     }
 
     private func completeSends() {
-        guard !sends.isEmpty else { return }
         var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
         while index < sends.count {
@@ -308,20 +342,14 @@ final class Scheduler {
                 index += 1
             }
         }
-        var stillHoldOutput = false
-        if socketsHoldOutput {
+        if streamsHoldOutput {
+            var stillHoldOutput = false
             for channel in channels.indices {
-                guard case .socket(let socket) = channels[channel].link, socket.hasPendingOutput,
-                    let slot = channels[channel].slotBySource[0]
-                else { continue }
-                do {
-                    if try !socket.flush() { stillHoldOutput = true }
-                } catch {
-                    unreachable.append((slot, MPIError(routine: "send", code: -1, text: error.description)))
-                }
+                guard case .sharedMemory(let stream) = channels[channel].link, stream.hasPendingOutput else { continue }
+                if !stream.flush() { stillHoldOutput = true }
             }
+            streamsHoldOutput = stillHoldOutput
         }
-        socketsHoldOutput = stillHoldOutput
         for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
     }
 
@@ -329,7 +357,7 @@ final class Scheduler {
 
     /// Takes every reply that has arrived, on every channel with a worker left.
     private func receiveReplies() throws -> Bool {
-        guard case .mpi = transport else { return false }
+        if case .local = transport { return false }
         var progressed = false
         for channel in channels.indices where channels[channel].liveWorkers > 0 {
             do {
@@ -350,23 +378,15 @@ final class Scheduler {
     private func receiveReplies(on channel: Int) throws -> Bool {
         switch channels[channel].link {
         case .mpi(let communicator): return try receiveReplies(on: communicator, channel: channel)
-        case .socket(let socket): return try receiveReplies(on: socket, channel: channel)
-        case .awaitingSocket, .closed: return false
+        case .sharedMemory(let stream): return try receiveReplies(on: stream, channel: channel)
+        case .closed: return false
         }
     }
 
-    /// Takes the frames that have arrived on a worker's data connection. A connection that
-    /// closes is left to the lifeline, which knows how the process ended.
-    func receiveReplies(on socket: FrameSocket, channel: Int) throws -> Bool {
+    /// Takes the frames that have arrived from a worker through shared memory.
+    func receiveReplies(on stream: FrameStream, channel: Int) throws -> Bool {
         guard let slot = channels[channel].slotBySource[0] else { return false }
-        let frames: [FrameSocket.Received]
-        do {
-            frames = try socket.receiveFrames()
-        } catch {
-            socket.close()
-            channels[channel].link = .closed
-            return true
-        }
+        let frames = stream.receiveFrames()
         for received in frames where workers[slot].isAlive {
             let header = try FrameHeader.read(from: received.frame.bytes)
             try handleReply(

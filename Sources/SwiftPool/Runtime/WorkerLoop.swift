@@ -4,7 +4,7 @@ protocol WorkerConnection {
     /// The next frame from rank 0, waiting as long as it takes, and where its attachment is.
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?)
     /// Sends a reply to rank 0.
-    func send(_ reply: OutgoingFrame) throws
+    mutating func send(_ reply: OutgoingFrame) throws
 }
 
 /// A worker's life, on the thread that runs its tasks: take frames from rank 0, run them, reply,
@@ -53,14 +53,19 @@ struct MPIWorkerConnection: WorkerConnection {
     func send(_ reply: OutgoingFrame) throws { try communicator.send(reply, to: 0) }
 }
 
-/// Frames over a blocking ``FrameSocket`` to rank 0.
-struct SocketWorkerConnection: WorkerConnection {
-    let socket: FrameSocket
+/// Frames through the memory a spawned worker shares with rank 0.
+struct SharedMemoryWorkerConnection: WorkerConnection {
+    let stream: FrameStream
+    private var backoff = IdleBackoff.standard()
 
-    func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
-        let received = try socket.nextFrame()
+    init(stream: FrameStream) {
+        self.stream = stream
+    }
+
+    mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
+        let received = stream.nextFrame(backoff: &backoff)
         return (received.frame, received.attachment.map(ReceivedAttachment.init))
     }
 
-    func send(_ reply: OutgoingFrame) throws { try socket.sendNow(reply) }
+    mutating func send(_ reply: OutgoingFrame) throws { stream.sendNow(reply, backoff: &backoff) }
 }

@@ -22,9 +22,6 @@ struct WorkerRecord {
     var host: String
     var processID: Int32
     var phase = Phase.starting
-    /// Whether its lifeline has connected (a worker started without MPI also needs its data
-    /// connection before it can start).
-    var lifelineConnected = false
     /// Whether it was spawned to replace a lost worker.
     var isReplacement: Bool
     /// Whether it was ever ready to take tasks: a replacement lost before that is a crash loop.
@@ -40,20 +37,18 @@ struct WorkerRecord {
     var isAlive: Bool { phase != .lost }
 }
 
-/// How rank 0 reaches a group of workers: a communicator (the job's own, or one per spawn), or,
-/// for a worker started without MPI, its data connection.
+/// How rank 0 reaches a group of workers: the job's communicator, or, for a worker rank 0
+/// started itself, the memory the two share.
 struct Channel {
     enum Link {
         case mpi(Communicator)
-        /// A worker started without MPI whose data connection has not arrived yet.
-        case awaitingSocket
-        case socket(FrameSocket)
-        /// The data connection closed; the lifeline says why.
+        case sharedMemory(FrameStream)
+        /// The worker is lost; nothing more is read from it.
         case closed
     }
 
     var link: Link
-    /// The slot of the worker behind each rank of the communicator (rank 0 for a socket).
+    /// The slot of the worker behind each rank of the communicator (rank 0 for shared memory).
     var slotBySource: [Int: Int] = [:]
     /// Workers on it that are not lost; a channel with none is no longer polled.
     var liveWorkers: Int

@@ -2,7 +2,7 @@ import Foundation
 import Testing
 
 extension MPIRunTests {
-    /// A program started without mpirun spawns its workers with MPI_Comm_spawn.
+    /// A program started without mpirun starts its workers itself and shares memory with them.
     @Suite("spawn mode")
     struct SpawnTests {
         /// The cores this test process may use, as the pool counts them.
@@ -33,18 +33,22 @@ extension MPIRunTests {
             #expect(exit.exitCode == 3)
         }
 
-        @Test("a failed spawn is a PoolError within seconds, not a hang")
+        @Test("workers that cannot be started are a PoolError at once, not a hang")
         func failedSpawn() throws {
-            // Without oversubscription Open MPI has one slot per core, rank 0 included, so one
-            // worker per core does not fit.
-            let job = try MPIJob.runAlone(
-                scenarios, arguments: ["start"], timeout: 30, environment: ["OMPI_MCA_rmaps_base_oversubscribe": "0"])
+            // A copy of the scenario program that deletes itself before its first pool.
+            let folder = FileManager.default.temporaryDirectory.appendingPathComponent("swiftpool-\(UUID().uuidString)")
+            try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
+            defer { try? FileManager.default.removeItem(at: folder) }
+            let copy = folder.appendingPathComponent("PoolScenarios")
+            try FileManager.default.copyItem(at: MPIJob.productsFolder.appendingPathComponent(scenarios), to: copy)
+            let job = try MPIJob.launch([copy.path, "start-deleted"], timeout: 30)
             #expect(!job.timedOut)
             #expect(job.exitCode == 0)
             let outcome = try job.fact("start.outcome", as: Outcome.self)
             #expect(outcome.poolCode == "spawn failed")
-            #expect(outcome.message?.contains("OMPI_MCA_rmaps_base_oversubscribe=1") == true)
-            #expect(try job.fact("start.seconds", as: Double.self) < 10)
+            #expect(outcome.message?.contains("posix_spawn failed: No such file or directory") == true)
+            #expect(try job.fact("start.seconds", as: Double.self) < 1)
+            #expect(job.leftovers.isEmpty)
         }
 
         @Test("SWIFTPOOL_LAUNCH chooses between spawning and the world's ranks")

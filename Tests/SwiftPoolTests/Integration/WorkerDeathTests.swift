@@ -35,6 +35,22 @@ extension MPIRunTests {
             try Self.expectMapSurvived(job, workers: SpawnTests.cores, replaced: true)
         }
 
+        @Test("plain start: Ctrl-C (SIGINT to the process group) mid-map ends every process within 1 s")
+        func controlC() throws {
+            let job = try MPIJob.runAlone(scenarios, arguments: ["ctrl-c"], timeout: 30)
+            let ended = Date().timeIntervalSince1970
+            #expect(!job.timedOut)
+            #expect(job.exitCode != 0)
+            #expect((try? job.fact("ctrlc.mapEnded", as: Bool.self)) == nil, "the map finished after Ctrl-C")
+            // The job's output pipes close only when every process holding them has ended.
+            let signalled = try job.fact("ctrlc.at", as: Double.self)
+            #expect(ended - signalled < 1, "everything ended \(ended - signalled) s after SIGINT")
+            let workers = try job.fact("ctrlc.processes", as: [Int32].self)
+            #expect(workers.count == SpawnTests.cores)
+            #expect(workers.allSatisfy { !Leftovers.isAlive($0) })
+            #expect(job.leftovers.isEmpty)
+        }
+
         @Test("mpirun --enable-recovery -np 3: a worker SIGKILLed mid-map, and the map returns every result")
         func killDuringMapUnderMPIRun() throws {
             let job = try MPIJob.run(

@@ -2,15 +2,16 @@
     import Glibc
 #endif
 
-/// A worker that rank 0 starts with `posix_spawn` rather than MPI (the plain start's
-/// replacements): it never initializes MPI. Its welcome, with rank 0's build fingerprint, comes on
-/// an inherited pipe named by `SWIFTPOOL_WELCOME_FD`; it opens a data connection and a lifeline to
-/// rank 0 and serves frames over the first.
+/// A worker that rank 0 started itself with `posix_spawn` (the plain start): it never initializes
+/// MPI. Its welcome, with rank 0's build fingerprint, comes on an inherited pipe named by
+/// `SWIFTPOOL_WELCOME_FD`; its frames go through memory it shares with rank 0 (descriptor 4); it
+/// opens a lifeline to rank 0 like any worker.
 ///
-/// Spawning replacements through MPI instead (`MPI_Comm_spawn`) stalls for good in Open MPI 4.1
-/// when another spawned process dies while the spawn runs: measured with a small C program,
-/// one run in three within forty spawns.
-enum SocketWorker {
+/// Why not MPI: Open MPI 4.1's shared-memory transport does not reach processes started with
+/// `MPI_Comm_spawn`, so they talk to their parent over TCP at twice mpirun's latency, and a
+/// spawn stalls for good when another spawned process dies meanwhile (one run in three within
+/// forty spawns, measured with a small C program).
+enum SpawnedWorker {
     static let descriptorVariable = "SWIFTPOOL_WELCOME_FD"
 
     /// The pipe to read the welcome from, when this process was started as a socket worker.
@@ -52,31 +53,24 @@ enum SocketWorker {
             LifelineLink.exitNow(code: 1)
         }
         PoolProcess.setRank(welcome.rank)
-        let socket: FrameSocket
+        let stream: FrameStream
         do {
-            let descriptor = try TCPSocket.connect(
-                to: welcome.endpoint, timeoutNanos: welcome.settings.connectNanos / 2)
-            let hello = LifelineHello(rank: welcome.rank, processID: getpid(), purpose: .data).encoded(
-                secret: welcome.secret)
-            socket = FrameSocket(descriptor: descriptor)
-            socket.setBlocking(true)
-            guard hello.withUnsafeBytes({ TCPSocket.send($0, on: descriptor) }) else {
-                throw SystemCallError(call: "send", code: errno)
-            }
+            stream = .workerEnd(of: try SharedChannelMemory.inherited())
         } catch {
             printToStandardError(
-                "SwiftPool worker rank \(welcome.rank) (\(host)): cannot connect to rank 0 at \(welcome.endpoint): "
+                "SwiftPool worker rank \(welcome.rank) (\(host)): cannot map the memory rank 0 shares with it: "
                     + "\(error); exiting")
             LifelineLink.exitNow(code: 1)
         }
         let lifeline = LifelineLink.open(welcome, host: host)
         var loop = WorkerLoop(
-            connection: SocketWorkerConnection(socket: socket), runner: TaskRunner(rank: welcome.rank, host: host))
+            connection: SharedMemoryWorkerConnection(stream: stream), runner: TaskRunner(rank: welcome.rank, host: host)
+        )
         do {
             _ = try loop.run()
         } catch {
-            // Rank 0 closed the connection or it broke: rank 0 is gone or gave this worker up.
-            LifelineLink.exitNow(code: 1)
+            printToStandardError("SwiftPool worker rank \(welcome.rank) (\(host)): \(error); exiting")
+            exit(1)  // the exit handler tells rank 0, which runs this worker's tasks elsewhere
         }
         lifeline.announceStop()
         LifelineLink.exitNow(code: 0)

@@ -1,22 +1,21 @@
 import DequeModule
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Frames over a TCP connection, for workers that talk to rank 0 without MPI (the plain start's
-/// replacement workers). Each message is a kind byte (frame or attachment), a little-endian
-/// UInt64 length, and the bytes; a frame marked as having an attachment is followed by it.
+/// Frames through a pair of shared-memory rings, between rank 0 and a worker it started itself.
+/// Each message is a kind byte (frame or attachment), a little-endian UInt64 length, and the
+/// bytes; a frame marked as having an attachment is followed by it.
 ///
-/// Rank 0 uses it non-blocking from its scheduler loop: ``send(_:)`` queues and writes what the
-/// kernel takes, ``flush()`` writes more, ``receiveFrames()`` returns the frames complete so
-/// far. A worker uses the blocking ``nextFrame()`` and ``sendNow(_:)``.
-final class FrameSocket {
-    let descriptor: Int32
+/// Rank 0 uses it from its scheduler loop without waiting: ``send(_:)`` queues and writes what
+/// the ring takes, ``flush()`` writes more, ``receiveFrames()`` returns the frames complete so
+/// far. A worker uses ``nextFrame(backoff:)`` and ``sendNow(_:backoff:)``, which wait as its MPI
+/// loop does: spinning, then sleeping longer and longer. Neither side learns from the rings that
+/// the other is gone; the lifeline says so.
+final class FrameStream {
+    private let memory: SharedChannelMemory
+    private let outgoingRing: ByteRing
+    private let incomingRing: ByteRing
     private var outgoing = Deque<Pending>()
     private var incoming = WireBuffer(capacity: 64 * 1024)
     private var consumed = 0
-    private(set) var isClosed = false
 
     private enum MessageKind: UInt8 {
         case frame = 0
@@ -38,32 +37,29 @@ final class FrameSocket {
         var attachment: WireBuffer?
     }
 
-    /// Wraps a connected socket; the frame socket closes it.
-    init(descriptor: Int32) {
-        self.descriptor = descriptor
+    /// Rank 0's end of the memory it shares with a worker.
+    static func executorEnd(of memory: SharedChannelMemory) -> FrameStream {
+        FrameStream(memory: memory, outgoing: memory.toWorker, incoming: memory.toExecutor)
     }
 
-    deinit { close() }
-
-    func close() {
-        guard !isClosed else { return }
-        isClosed = true
-        Glibc.close(descriptor)
+    /// A worker's end.
+    static func workerEnd(of memory: SharedChannelMemory) -> FrameStream {
+        FrameStream(memory: memory, outgoing: memory.toExecutor, incoming: memory.toWorker)
     }
 
-    /// Sets the socket to blocking (a worker) or non-blocking (rank 0) mode.
-    func setBlocking(_ blocking: Bool) {
-        let flags = fcntl(descriptor, F_GETFL)
-        _ = fcntl(descriptor, F_SETFL, blocking ? flags & ~O_NONBLOCK : flags | O_NONBLOCK)
+    private init(memory: SharedChannelMemory, outgoing: ByteRing, incoming: ByteRing) {
+        self.memory = memory
+        self.outgoingRing = outgoing
+        self.incomingRing = incoming
     }
 
     // MARK: Sending
 
-    /// Queues a frame and its attachment and writes what the kernel takes now.
-    func send(_ frame: OutgoingFrame) throws(SystemCallError) {
+    /// Queues a frame and its attachment and writes what the ring takes now.
+    func send(_ frame: OutgoingFrame) {
         enqueue(.frame, frame.bytes.bytes, owner: frame.bytes)
         if let attachment = frame.attachment { enqueue(.attachment, attachment.bytes, owner: attachment) }
-        _ = try flush()
+        _ = flush()
     }
 
     private func enqueue(_ kind: MessageKind, _ bytes: UnsafeRawBufferPointer, owner: AnyObject) {
@@ -74,20 +70,16 @@ final class FrameSocket {
         if bytes.count > 0 { outgoing.append(Pending(owner: owner, bytes: bytes)) }
     }
 
-    /// Writes queued bytes until done or the kernel's buffer is full; true when nothing is left.
-    func flush() throws(SystemCallError) -> Bool {
+    /// Writes queued bytes until done or the ring is full; true when nothing is left.
+    func flush() -> Bool {
         while var first = outgoing.first {
-            let left = first.bytes.count - first.written
-            let count = Glibc.send(descriptor, first.bytes.baseAddress! + first.written, left, Int32(MSG_NOSIGNAL))
-            if count < 0 {
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return false }
-                throw SystemCallError(call: "send", code: errno)
-            }
+            let count = outgoingRing.write(UnsafeRawBufferPointer(rebasing: first.bytes[first.written...]))
             first.written += count
             if first.written == first.bytes.count {
                 outgoing.removeFirst()
             } else {
                 outgoing[outgoing.startIndex] = first
+                return false
             }
         }
         return true
@@ -95,48 +87,41 @@ final class FrameSocket {
 
     var hasPendingOutput: Bool { !outgoing.isEmpty }
 
-    /// Sends a frame and its attachment, blocking until written.
-    func sendNow(_ frame: OutgoingFrame) throws(SystemCallError) {
-        try send(frame)
-        while try !flush() {
-            var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&entry, 1, -1)
-        }
+    /// Sends a frame and its attachment, waiting until the ring has taken all of it.
+    func sendNow(_ frame: OutgoingFrame, backoff: inout IdleBackoff) {
+        send(frame)
+        while !flush() { backoff.idle(sleep: sleepNanos) }
+        backoff.noteActivity()
     }
 
     // MARK: Receiving
 
-    /// Reads what has arrived and returns every frame now complete; throws when the connection
-    /// is closed or broken.
-    func receiveFrames() throws(SystemCallError) -> [Received] {
-        try readAvailable()
+    /// Reads what has arrived and returns every frame now complete.
+    func receiveFrames() -> [Received] {
+        readAvailable()
         var frames: [Received] = []
         while let frame = takeFrame() { frames.append(frame) }
         return frames
     }
 
-    /// Blocks until a whole frame (with its attachment) has arrived.
-    func nextFrame() throws(SystemCallError) -> Received {
+    /// Waits until a whole frame (with its attachment) has arrived.
+    func nextFrame(backoff: inout IdleBackoff) -> Received {
         while true {
-            if let frame = takeFrame() { return frame }
-            try readAvailable(blocking: true)
+            if let frame = takeFrame() {
+                backoff.noteActivity()
+                return frame
+            }
+            if readAvailable() == 0 { backoff.idle(sleep: sleepNanos) } else { backoff.noteActivity() }
         }
     }
 
-    private func readAvailable(blocking: Bool = false) throws(SystemCallError) {
-        var reads = 0
-        repeat {
-            let room = 64 * 1024
-            let start = incoming.extend(by: room)
-            let count = recv(descriptor, start, room, blocking && reads == 0 ? 0 : Int32(MSG_DONTWAIT))
-            incoming.truncate(by: room - max(count, 0))
-            if count == 0 { throw SystemCallError(call: "recv", code: ECONNRESET) }
-            if count < 0 {
-                if errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR { return }
-                throw SystemCallError(call: "recv", code: errno)
-            }
-            reads += 1
-        } while true
+    /// Moves what the ring holds into the buffer of incoming bytes; returns how much.
+    @discardableResult
+    private func readAvailable() -> Int {
+        let count = incomingRing.readable
+        guard count > 0 else { return 0 }
+        let start = incoming.extend(by: count)
+        return incomingRing.read(into: start, count: count)
     }
 
     /// The next complete frame, with its attachment when it has one, if all of it is here.
@@ -179,7 +164,7 @@ final class FrameSocket {
     }
 }
 
-/// The attachment of a frame that came over a ``FrameSocket``: bytes already here.
+/// The attachment of a frame that came through a ``FrameStream``: bytes already here.
 final class ReceivedAttachment: IncomingAttachment {
     private let buffer: WireBuffer
     private(set) var isConsumed = false

@@ -1,0 +1,63 @@
+import Synchronization
+
+/// A one-way byte stream between two processes through memory both map: one writer, one reader,
+/// no system call on either side. The writer copies in what fits and publishes the new total
+/// written; the reader copies out what is published and publishes the new total read. The two
+/// totals live on cache lines of their own, so neither side's stores slow the other's loads.
+///
+/// Layout at `base`: total written (UInt64) at 0, total read (UInt64) at 64, then the bytes.
+struct ByteRing: @unchecked Sendable {
+    /// The bytes in front of the data: two cache lines.
+    static let headerSize = 128
+
+    private let written: UnsafeMutablePointer<Atomic<UInt64>>
+    private let read: UnsafeMutablePointer<Atomic<UInt64>>
+    private let data: UnsafeMutableRawPointer
+    let capacity: Int
+
+    /// A ring over `headerSize + capacity` bytes at `base`. The side that creates the memory
+    /// passes `initialize`; the other maps memory already set up.
+    init(base: UnsafeMutableRawPointer, capacity: Int, initialize: Bool) {
+        precondition(capacity > 0 && capacity & (capacity - 1) == 0, "a ring's capacity is a power of two")
+        written = base.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        read = (base + 64).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        if initialize {
+            written.initialize(to: Atomic(0))
+            read.initialize(to: Atomic(0))
+        }
+        data = base + Self.headerSize
+        self.capacity = capacity
+    }
+
+    /// Copies as much of `bytes` as there is room for; returns how many went in.
+    func write(_ bytes: UnsafeRawBufferPointer) -> Int {
+        let head = written.pointee.load(ordering: .relaxed)
+        let free = capacity - Int(head &- read.pointee.load(ordering: .acquiring))
+        let count = min(free, bytes.count)
+        guard count > 0 else { return 0 }
+        let start = Int(head) & (capacity - 1)
+        let first = min(count, capacity - start)
+        (data + start).copyMemory(from: bytes.baseAddress!, byteCount: first)
+        if first < count { data.copyMemory(from: bytes.baseAddress! + first, byteCount: count - first) }
+        written.pointee.store(head &+ UInt64(count), ordering: .releasing)
+        return count
+    }
+
+    /// How many bytes are there to read.
+    var readable: Int {
+        Int(written.pointee.load(ordering: .acquiring) &- read.pointee.load(ordering: .relaxed))
+    }
+
+    /// Copies up to `count` waiting bytes to `destination`; returns how many it copied.
+    func read(into destination: UnsafeMutableRawPointer, count wanted: Int) -> Int {
+        let tail = read.pointee.load(ordering: .relaxed)
+        let count = min(wanted, Int(written.pointee.load(ordering: .acquiring) &- tail))
+        guard count > 0 else { return 0 }
+        let start = Int(tail) & (capacity - 1)
+        let first = min(count, capacity - start)
+        destination.copyMemory(from: data + start, byteCount: first)
+        if first < count { (destination + first).copyMemory(from: data, byteCount: count - first) }
+        read.pointee.store(tail &+ UInt64(count), ordering: .releasing)
+        return count
+    }
+}
