@@ -27,7 +27,9 @@ BENCH = os.path.join(ROOT, ".build", "release", "SwiftPoolBench")
 RAW = os.path.join(ROOT, ".build", "raw_pingpong")
 PYTHON = "/usr/bin/python3"  # Debian's, which has python3-mpi4py and python3-numpy
 
-SYSTEMS = ["SwiftPool", "mpi4py.futures", "ProcessPoolExecutor", "raw MPI"]
+# "SwiftPool" runs under mpirun, like the peers; "SwiftPool plain start" is the same program
+# started on its own, which starts its workers itself.
+SYSTEMS = ["SwiftPool", "SwiftPool plain start", "mpi4py.futures", "ProcessPoolExecutor", "raw MPI"]
 
 ENVIRONMENT = dict(
     os.environ,
@@ -98,6 +100,7 @@ def collect(smoke, repeats, cores):
 
     print("1. round-trip latency, 1 worker (mpirun --bind-to none)", flush=True)
     add("SwiftPool", medians(swift(2, "latency", "--count", s["latency"], unbound=True), repeats))
+    add("SwiftPool plain start", medians([BENCH, "latency", "--count", str(s["latency"]), "--workers", "1"], repeats))
     add("mpi4py.futures", medians(mpi4py(2, "latency", s["latency"], unbound=True), repeats))
     add("ProcessPoolExecutor", medians(ppe(1, "latency", s["latency"]), repeats))
     raw = medians(mpirun(2, [RAW, "latency", str(s["latency"])], unbound=True), repeats)
@@ -105,11 +108,14 @@ def collect(smoke, repeats, cores):
 
     print(f"2. unchunked throughput, {workers} workers", flush=True)
     add("SwiftPool", medians(swift(workers + 1, "throughput", "--count", s["throughput"]), repeats))
+    add("SwiftPool plain start", medians([BENCH, "throughput", "--count", str(s["throughput"]),
+                                          "--workers", str(workers)], repeats))
     add("mpi4py.futures", medians(mpi4py(workers + 1, "throughput", s["throughput"]), repeats))
     add("ProcessPoolExecutor", medians(ppe(workers, "throughput", s["throughput"]), repeats))
 
     print(f"3. map throughput, {workers} workers", flush=True)
     add("SwiftPool", medians(swift(workers + 1, "map", "--count", s["map"]), repeats))
+    add("SwiftPool plain start", medians([BENCH, "map", "--count", str(s["map"]), "--workers", str(workers)], repeats))
     add("mpi4py.futures", medians(mpi4py(workers + 1, "map", s["map"], *s["map_chunks"]), repeats))
     add("ProcessPoolExecutor", medians(ppe(workers, "map", s["map"], *s["map_chunks"]), repeats))
 
@@ -147,6 +153,10 @@ def collect(smoke, repeats, cores):
                               str(s["recovery_tasks"])], repeats))
     add("SwiftPool", medians(mpirun(workers + 1, [BENCH, "recovery", "--map-only", "--tasks", str(s["recovery_tasks"])],
                                     recovery=True), repeats))
+
+    print("9. start-up: from the first pool call to a ready pool", flush=True)
+    add("SwiftPool", medians(swift(workers + 1, "startup"), repeats))
+    add("SwiftPool plain start", medians([BENCH, "startup"], repeats))
     return results
 
 
@@ -170,6 +180,7 @@ def rows(results, smoke, cores):
         ("8. death → task running again", "recovery.rerunMs", "ms", False),
         ("8. map losing 1 worker, replaced", "recovery.map.replaced.slowdown", "ratio", False),
         ("8. map losing 1 of 2, mpirun", "recovery.map.unreplaced.slowdown", "ratio", False),
+        ("9. start-up to a ready pool", "startup.pool", "s", False),
     ]
     return table
 
@@ -177,7 +188,7 @@ def rows(results, smoke, cores):
 def targets(results, smoke, cores):
     """The issue's targets: (description, met?) from this run's figures."""
     s = sizes(smoke)
-    swift, mpi4py, ppe, raw = (results[name] for name in SYSTEMS)
+    swift, plain, mpi4py, ppe, raw = (results[name] for name in SYSTEMS)
     checks = []
 
     def check(description, condition):
@@ -198,6 +209,9 @@ def targets(results, smoke, cores):
     check("idle < 1 % of a core per process", lambda: swift["idle.worst"] < 1)
     check("rank 0 < 100 MB for the streaming map", lambda: swift["memory.stream"] < 100)
     check("a dead worker noticed within 1 s", lambda: swift["recovery.detectMs"] < 1000)
+    check("plain start latency ≤ 1.2× mpirun's", lambda: plain["latency.median"] / swift["latency.median"] <= 1.2)
+    check("plain start unchunked throughput ≥ 0.9× mpirun's",
+          lambda: plain["throughput.tasks"] / swift["throughput.tasks"] >= 0.9)
     return checks
 
 
@@ -214,7 +228,7 @@ def format_value(value, unit):
 
 
 def print_table(results, table):
-    header = f"{'workload':34} {'unit':8}" + "".join(f"{system:>22}" for system in SYSTEMS)
+    header = f"{'workload':34} {'unit':8}" + "".join(f"{system:>23}" for system in SYSTEMS)
     print(header)
     print("-" * len(header))
     for label, key, unit, _ in table:
@@ -225,7 +239,7 @@ def print_table(results, table):
             text = format_value(value, unit)
             if system != "SwiftPool" and value is not None and base:
                 text += f" ({value / base:.2g}×)"
-            cells.append(f"{text:>22}")
+            cells.append(f"{text:>23}")
         print(f"{label:34} {unit:8}" + "".join(cells))
     print("(×: the system's figure divided by SwiftPool's)")
 

@@ -11,8 +11,12 @@ struct Latency: ParsableCommand {
 
     @Option(help: "Round trips to time.") var count = 10_000
 
+    @Option(help: "Workers to use (started on its own: how many to start); all when omitted.")
+
+    var workers: Int?
+
     func run() throws {
-        try MPIPoolExecutor.run { pool in
+        try MPIPoolExecutor.run(maxWorkers: workers) { pool in
             for value in 0..<1000 { _ = try pool.submit(Increment(), value).result() }
             var samples: [Double] = []
             samples.reserveCapacity(count)

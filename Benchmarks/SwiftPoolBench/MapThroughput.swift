@@ -8,8 +8,12 @@ struct MapThroughput: ParsableCommand {
 
     @Option(help: "Items to map.") var count = 1_000_000
 
+    @Option(help: "Workers to use (started on its own: how many to start); all when omitted.")
+
+    var workers: Int?
+
     func run() throws {
-        try MPIPoolExecutor.run { pool in
+        try MPIPoolExecutor.run(maxWorkers: workers) { pool in
             _ = try pool.map(Increment(), 0..<10_000)
             let clock = ContinuousClock()
             let start = clock.now

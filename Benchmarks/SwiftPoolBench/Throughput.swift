@@ -7,8 +7,12 @@ struct Throughput: ParsableCommand {
 
     @Option(help: "Tasks to submit.") var count = 100_000
 
+    @Option(help: "Workers to use (started on its own: how many to start); all when omitted.")
+
+    var workers: Int?
+
     func run() throws {
-        try MPIPoolExecutor.run { pool in
+        try MPIPoolExecutor.run(maxWorkers: workers) { pool in
             _ = try (0..<1000).map { try pool.submit(Increment(), $0) }.map { try $0.result() }
             let clock = ContinuousClock()
             let start = clock.now
