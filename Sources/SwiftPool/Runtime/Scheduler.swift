@@ -325,6 +325,7 @@ final class Scheduler {
     }
 
     private func completeSends() {
+        guard !sends.isEmpty || streamsHoldOutput else { return }
         var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
         while index < sends.count {
@@ -390,7 +391,7 @@ final class Scheduler {
         for received in frames where workers[slot].isAlive {
             let header = try FrameHeader.read(from: received.frame.bytes)
             try handleReply(
-                received.frame, header: header, from: slot, attachment: received.attachment.map(ReceivedAttachment.init)
+                received.frame, header: header, from: slot, attachment: received.attachment.map(LocalAttachment.init)
             )
         }
         return !frames.isEmpty

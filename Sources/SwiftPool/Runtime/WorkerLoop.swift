@@ -64,7 +64,7 @@ struct SharedMemoryWorkerConnection: WorkerConnection {
 
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
         let received = stream.nextFrame(backoff: &backoff)
-        return (received.frame, received.attachment.map(ReceivedAttachment.init))
+        return (received.frame, received.attachment.map(LocalAttachment.init))
     }
 
     mutating func send(_ reply: OutgoingFrame) throws { stream.sendNow(reply, backoff: &backoff) }

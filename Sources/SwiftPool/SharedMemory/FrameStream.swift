@@ -163,22 +163,3 @@ final class FrameStream {
         return (kind, copy, offset + Self.headerSize + length)
     }
 }
-
-/// The attachment of a frame that came through a ``FrameStream``: bytes already here.
-final class ReceivedAttachment: IncomingAttachment {
-    private let buffer: WireBuffer
-    private(set) var isConsumed = false
-
-    init(_ buffer: WireBuffer) { self.buffer = buffer }
-
-    func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
-        guard !isConsumed, destination.count == buffer.count else {
-            throw PoolError(
-                .protocolViolation, "an attachment of \(buffer.count) bytes was read as \(destination.count)")
-        }
-        if buffer.count > 0 { destination.baseAddress!.copyMemory(from: buffer.base, byteCount: buffer.count) }
-        isConsumed = true
-    }
-
-    func discardIfUnread() { isConsumed = true }
-}

@@ -30,19 +30,29 @@ protocol IncomingAttachment: AnyObject {
     func discardIfUnread() throws
 }
 
-/// An attachment that is already in this process (the in-process pool).
+/// An attachment whose bytes are already in this process: the sender's own array (the in-process
+/// pool), or bytes that came through shared memory.
 final class LocalAttachment: IncomingAttachment {
-    private let source: OutgoingAttachment
+    private let owner: AnyObject
+    private let bytes: UnsafeRawBufferPointer
     private(set) var isConsumed = false
 
-    init(_ source: OutgoingAttachment) { self.source = source }
+    init(_ source: OutgoingAttachment) {
+        owner = source
+        bytes = source.bytes
+    }
+
+    init(_ buffer: WireBuffer) {
+        owner = buffer
+        bytes = buffer.bytes
+    }
 
     func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
-        guard !isConsumed, destination.count == source.count else {
+        guard !isConsumed, destination.count == bytes.count else {
             throw PoolError(
-                .protocolViolation, "an attachment of \(source.count) bytes was read as \(destination.count)")
+                .protocolViolation, "an attachment of \(bytes.count) bytes was read as \(destination.count)")
         }
-        if source.count > 0 { destination.baseAddress!.copyMemory(from: source.base, byteCount: source.count) }
+        if bytes.count > 0 { destination.baseAddress!.copyMemory(from: bytes.baseAddress!, byteCount: bytes.count) }
         isConsumed = true
     }
 
