@@ -26,6 +26,7 @@ struct PoolScenarios {
         case "several-pools": try LifecycleScenarios.severalPools()
         case "big-argument": try withPool(LifecycleScenarios.bigArgument)
         case "no-argument": try withPool(LifecycleScenarios.noArgument)
+        case "shared": try SharedScenarios.run(killingAWorker: CommandLine.arguments.dropFirst(2).first == "kill")
         case "idle-cpu": try withPool { try LifecycleScenarios.idleCPU($0, seconds: 2) }
         case "exit-code":
             // A body that throws: the error reaches the caller after the pool has drained.

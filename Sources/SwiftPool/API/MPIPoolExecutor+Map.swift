@@ -106,8 +106,13 @@ extension MPIPoolExecutor {
             let chunk = Future<[F.Result]>(tracker: outstanding)
             outstanding.taskSubmitted()
             let slice = ArraySliceEncoding(slice: arguments[start..<end])
-            enqueue(function, named: name, shape: .chunk, argument: slice, completion: chunk)
             chunks.append(chunk)
+            do {
+                try enqueue(function, named: name, shape: .chunk, argument: slice, completion: chunk)
+            } catch {
+                for chunk in chunks { chunk.cancel() }
+                throw error
+            }
             start = end
         }
         return chunks

@@ -138,14 +138,15 @@ public final class MPIPoolExecutor: Sendable {
     ///
     /// An argument that cannot be encoded fails only the returned future.
     ///
-    /// - Throws: ``PoolError`` when the pool is shut down or broken, or when `F` cannot be found
-    ///   by name in another process (a `private` or function-local type).
+    /// - Throws: ``PoolError`` when the pool is shut down or broken, when `F` cannot be found
+    ///   by name in another process (a `private` or function-local type), or when the task holds
+    ///   a ``Shared`` value of another pool or one already released.
     public func submit<F: RemoteFunction>(_ function: F, _ argument: F.Argument) throws -> Future<F.Result> {
         try checkAcceptsWork("submit a task")
         let name = try FunctionLookup.checkFindable(F.self)
         let future = Future<F.Result>(tracker: outstanding)
         outstanding.taskSubmitted()
-        enqueue(function, named: name, shape: .single, argument: argument, completion: future)
+        try enqueue(function, named: name, shape: .single, argument: argument, completion: future)
         return future
     }
 
@@ -155,15 +156,17 @@ public final class MPIPoolExecutor: Sendable {
     }
 
     /// Encodes a task and posts it to the executor loop, or fails `completion` if it cannot be
-    /// encoded or is too large for one message.
+    /// encoded. A task holding a shared value this pool cannot send also fails `completion`, and
+    /// throws, so the caller learns of the mistake at once.
     func enqueue<F: RemoteFunction, A: Encodable, C: TaskCompletion>(
         _ function: F, named name: String, shape: TaskShape, argument: A, completion: C
-    ) {
+    ) throws {
         let taskID = runtime.makeTaskID()
         let frame = WireBuffer()
         FrameHeader(kind: .task, id: taskID).write(into: frame)
         TaskFrame.write(pool: id, shape: shape, functionTypeName: name, into: frame)
-        let writer = ValueWriter(buffer: frame)
+        let sharedValues = SharedValueLog()
+        let writer = ValueWriter(buffer: frame, sharedValues: sharedValues)
         do {
             try FunctionEncodingCache.write(function, with: writer)
         } catch {
@@ -175,13 +178,15 @@ public final class MPIPoolExecutor: Sendable {
         } catch {
             return completion.fail(encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error))
         }
-        let outgoing = OutgoingFrame(bytes: frame, attachment: attachment)
-        guard frame.count <= Int(Int32.max), (attachment?.count ?? 0) <= Int(Int32.max) else {
-            return completion.fail(
-                .payloadTooLarge("the task for \(String(reflecting: F.self))", bytes: outgoing.byteCount))
+        if let misuse = misusedSharedValue(in: sharedValues.values) {
+            completion.fail(misuse)
+            throw misuse
         }
         if attachment != nil { FrameHeader.markAttachment(in: frame) }
-        runtime.inbox.post(.submit(QueuedTask(id: taskID, pool: id, frame: outgoing, completion: completion)))
+        var task = QueuedTask(
+            id: taskID, pool: id, frame: OutgoingFrame(bytes: frame, attachment: attachment), completion: completion)
+        if !sharedValues.values.isEmpty { task.sharedValues = sharedValues.values.map(\.id) }
+        runtime.inbox.post(.submit(task))
     }
 
     private static func initializeFrame(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32) throws

@@ -157,7 +157,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 future.onResolved { finished.push(index) }
             }
             pending[index] = Chunk(future: future, submittedAt: monotonicNanos())
-            pool.enqueue(function, named: name, shape: .chunk, argument: arguments, completion: future)
+            try pool.enqueue(function, named: name, shape: .chunk, argument: arguments, completion: future)
         }
     }
 

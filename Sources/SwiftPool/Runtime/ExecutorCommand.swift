@@ -10,6 +10,10 @@ enum ExecutorCommand: Sendable {
     case cancelQueued(pool: UInt32)
     /// The pool takes no more tasks; forget it once it has nothing left to run.
     case closePool(UInt32)
+    /// A value shared with a pool's workers: sent to each before its first task that names it.
+    case share(SharedValuePlan)
+    /// A shared value released: drop it everywhere once no task that names it is left.
+    case releaseShared(UInt64)
     /// News from the lifeline monitor: a worker connected, or is gone.
     case lifeline(LifelineEvent)
     /// The program is ending: finish all work, stop the workers and finalize MPI.
@@ -51,4 +55,13 @@ struct QueuedTask: Sendable {
     var isStarted = false
     /// How many times it ran on a worker that died before replying.
     var runs = 0
+    /// The shared values its function or argument names: each goes to the worker before it.
+    var sharedValues: [UInt64] = []
+}
+
+/// A shared value and its share frame, ready to send to each worker that needs it.
+struct SharedValuePlan: Sendable {
+    var id: UInt64
+    var pool: UInt32
+    var frame: OutgoingFrame
 }

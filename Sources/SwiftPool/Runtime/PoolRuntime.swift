@@ -13,6 +13,7 @@ final class PoolRuntime: Sendable {
     private let thread: DedicatedThread
     private let lastTaskID = Atomic<UInt64>(0)
     private let lastPoolID = Atomic<UInt32>(0)
+    private let lastSharedValueID = Atomic<UInt64>(0)
 
     private init(inbox: ExecutorInbox, thread: DedicatedThread) {
         self.inbox = inbox
@@ -21,6 +22,7 @@ final class PoolRuntime: Sendable {
 
     func makeTaskID() -> UInt64 { lastTaskID.add(1, ordering: .relaxed).newValue }
     func makePoolID() -> UInt32 { lastPoolID.add(1, ordering: .relaxed).newValue }
+    func makeSharedValueID() -> UInt64 { lastSharedValueID.add(1, ordering: .relaxed).newValue }
 
     // MARK: Process-wide state
 

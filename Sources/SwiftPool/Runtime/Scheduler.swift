@@ -13,7 +13,7 @@ import DequeModule
 /// through its ``ExecutorInbox``.
 final class Scheduler {
     let inbox: ExecutorInbox
-    private let transport: Transport
+    let transport: Transport
 
     var channels: [Channel] = []
     var workers: [WorkerRecord] = []
@@ -45,6 +45,11 @@ final class Scheduler {
     var nextTimeoutCheck: UInt64 = 0
     /// Whether a shared-memory stream still has bytes its ring had no room for.
     var streamsHoldOutput = false
+    /// Values shared with pools, by id, until forgotten.
+    var sharedValues: [UInt64: SharedValueRecord] = [:]
+    /// How many of them are released and wait for their last task.
+    var releasedSharedValues = 0
+    var nextSharedValueScan: UInt64 = 0
 
     /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
     private var awaitsReplies: Bool {
@@ -183,6 +188,7 @@ final class Scheduler {
                 }
             }
             if poolsWithTimeouts > 0 { stopOverdueTasks() }
+            if releasedSharedValues > 0 && progressed { forgetUnusedSharedValues() }
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
             if progressed {
                 backoff.noteActivity()
@@ -214,6 +220,10 @@ final class Scheduler {
                 } else {
                     task.completion.fail(.shutDown("run a task"))
                 }
+            case .share(let plan):
+                keepSharedValue(plan)
+            case .releaseShared(let id):
+                releaseSharedValue(id)
             case .cancelQueued(let id):
                 // A task back in the queue after its worker died has started: like a running
                 // task, it is not cancelled.
@@ -248,6 +258,10 @@ final class Scheduler {
                     guard task.completion.markRunning() else { continue }
                     task.isStarted = true
                 }
+                if !task.sharedValues.isEmpty, let missing = missingSharedValue(in: task) {
+                    task.completion.fail(missing)
+                    continue
+                }
                 let initializer = pool.plan.initializer.flatMap {
                     workers[slot].initializedPools.insert(id).inserted ? $0 : nil
                 }
@@ -258,6 +272,7 @@ final class Scheduler {
                 inFlightCount += 1
                 do {
                     if let initializer { try send(initializer, to: slot) }
+                    if !task.sharedValues.isEmpty { try sendSharedValues(of: task, to: slot) }
                     try send(task.frame, to: slot)
                 } catch let error as WorkerUnreachable {
                     // The worker is most likely dead; its tasks, this one included, go back.
@@ -275,6 +290,7 @@ final class Scheduler {
             guard let pool = pools[id], pool.isFinished else { continue }
             pools[id] = nil
             closingPools -= 1
+            if !sharedValues.isEmpty { forgetSharedValues(ofPool: id) }
             if pool.timeoutNanos != nil { poolsWithTimeouts -= 1 }
         }
         poolOrder.removeAll { pools[$0] == nil }
@@ -299,6 +315,7 @@ final class Scheduler {
         switch transport {
         case .mpi, .spawned:
             let worker = workers[slot]
+            PoolTrafficCounters.noteSent(frame)
             switch channels[worker.channel].link {
             case .mpi(let communicator):
                 do {

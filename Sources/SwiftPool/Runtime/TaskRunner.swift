@@ -34,6 +34,15 @@ final class TaskRunner {
         self.attachment = attachment
         defer { self.attachment = nil }
         do {
+            switch header.kind {
+            case .share:
+                keepSharedValue(try TaskFrame.read(from: frame.bytes), id: header.id)
+                return nil
+            case .forgetShared:
+                SharedValueStore.forget(id: header.id)
+                return nil
+            default: break
+            }
             let task = try TaskFrame.read(from: frame.bytes)
             switch header.kind {
             case .initialize:
@@ -60,6 +69,21 @@ final class TaskRunner {
             }
         } catch {
             return reply(.failure, id: header.id, failure: .pool(asPoolError(error)))
+        }
+    }
+
+    /// Decodes a shared value and keeps it for the tasks that name it, or keeps why it could not
+    /// be decoded, for each of them to fail with.
+    private func keepSharedValue(_ frame: TaskFrame, id: UInt64) {
+        let reader = ValueReader(bytes: frame.body)
+        reader.attachment = attachment
+        do {
+            let storage = try SharedValueTypes.decodeStorage(
+                typeName: frame.functionTypeName, id: id, pool: frame.pool, from: reader)
+            SharedValueStore.keep(.value(storage), id: id)
+        } catch {
+            let reason = decodingFailed("shared value #\(id) on rank \(rank) (\(host))", error)
+            SharedValueStore.keep(.failed(reason), id: id)
         }
     }
 

@@ -33,6 +33,8 @@ struct WorkerRecord {
     /// Pools whose initializer it has been sent, and those not yet acknowledged.
     var initializedPools: Set<UInt32> = []
     var pendingInitializers: Set<UInt32> = []
+    /// Shared values it has been sent and not told to forget.
+    var sharedValues: Set<UInt64> = []
 
     var isAlive: Bool { phase != .lost }
 }

@@ -14,6 +14,11 @@ enum FrameKind: UInt8 {
     case initializerFailure
     /// Worker → executor: a pool's initializer ran here without error.
     case initialized
+    /// Executor → worker: keep a shared value (id in the header) for the tasks that name it. The
+    /// body is laid out as a task frame's, with the value's type name and the value.
+    case share
+    /// Executor → worker: drop a shared value (id in the header); no task will name it again.
+    case forgetShared
 }
 
 /// What a stop frame's id asks of a worker.

@@ -23,6 +23,11 @@ enum WireEncoder {
     }
 }
 
+/// The shared values a task's handles name, gathered while it is encoded.
+final class SharedValueLog {
+    var values: [any SharedValueIdentity] = []
+}
+
 /// An open keyed or unkeyed container: where its header sits, so its count and byte length can be
 /// patched as entries arrive. A container made by `nestedContainer` links to its parent, whose
 /// length must also grow when the nested one is written after the parent's own call returned.
@@ -60,11 +65,17 @@ final class ValueWriter: Encoder {
     var enclosing: OpenContainer?
     var codingPath: [any CodingKey] = []
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// The shared values whose handles this value tree holds, when the caller wants to know.
+    let sharedValues: SharedValueLog?
 
-    init(buffer: WireBuffer, enclosing: OpenContainer? = nil) {
+    init(buffer: WireBuffer, enclosing: OpenContainer? = nil, sharedValues: SharedValueLog? = nil) {
         self.buffer = buffer
         self.enclosing = enclosing
+        self.sharedValues = sharedValues
     }
+
+    /// Called by ``Shared`` as it writes its handle.
+    func noteShared(_ value: any SharedValueIdentity) { sharedValues?.values.append(value) }
 
     // MARK: Encoder
 
@@ -249,7 +260,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         keyedBy keyType: NestedKey.Type, forKey key: Key
     ) -> KeyedEncodingContainer<NestedKey> {
         writeKey(key)
-        let nested = ValueWriter(buffer: writer.buffer, enclosing: container)
+        let nested = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
         let result = nested.container(keyedBy: keyType)
         finishEntry()
         return result
@@ -257,7 +268,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         writeKey(key)
-        let nested = ValueWriter(buffer: writer.buffer, enclosing: container)
+        let nested = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
         let result = nested.unkeyedContainer()
         finishEntry()
         return result
@@ -270,7 +281,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
     private mutating func superEncoder(forKeyString key: String) -> any Encoder {
         writer.writeUTF8(key)
         finishEntry()
-        return ValueWriter(buffer: writer.buffer, enclosing: container)
+        return ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
     }
 }
 
@@ -298,20 +309,22 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
         -> KeyedEncodingContainer<NestedKey>
     {
-        let result = ValueWriter(buffer: writer.buffer, enclosing: container).container(keyedBy: keyType)
+        let result = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
+            .container(keyedBy: keyType)
         container.didAddEntry(in: writer.buffer)
         return result
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
-        let result = ValueWriter(buffer: writer.buffer, enclosing: container).unkeyedContainer()
+        let result = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
+            .unkeyedContainer()
         container.didAddEntry(in: writer.buffer)
         return result
     }
 
     mutating func superEncoder() -> any Encoder {
         container.didAddEntry(in: writer.buffer)
-        return ValueWriter(buffer: writer.buffer, enclosing: container)
+        return ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
     }
 }
 
