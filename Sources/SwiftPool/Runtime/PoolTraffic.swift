@@ -12,6 +12,7 @@ public struct PoolTraffic: Sendable, Equatable, CustomStringConvertible {
     /// The bytes of those shared values (part of ``bytesSent``).
     public var sharedValueBytesSent: Int
 
+    /// The counts in one line.
     public var description: String {
         "\(framesSent) frames, \(bytesSent) bytes; \(sharedValuesSent) shared values, \(sharedValueBytesSent) bytes"
     }

@@ -25,6 +25,7 @@ public struct Shared<Value: Codable & Sendable>: Codable, Sendable, CustomString
     /// The value, on rank 0 and on workers alike.
     public var value: Value { storage.value }
 
+    /// The value's type, id and pool, never the value.
     public var description: String { "Shared<\(Value.self)> #\(storage.id) of pool \(storage.pool)" }
 
     /// Writes the handle: the pool and the value's id, never the value.
