@@ -33,13 +33,6 @@ enum ErrorScenarios {
         Report.fact("unknown.after", try pool.submit(Square(), 4).result())
     }
 
-    /// A 2 GiB result cannot travel in one message: its future fails with payloadTooLarge.
-    static func payloadTooLarge(_ pool: MPIPoolExecutor) throws {
-        let huge = try pool.submit(MakeHugeResult(), Int(Int32.max) + 16)
-        Report.fact("large.result", Report.outcome { try huge.result() })
-        Report.fact("large.after", try pool.submit(Square(), 6).result())
-    }
-
     /// An initializer that throws breaks the pool: pending and later work fails, nothing hangs.
     static func initializerFailure() throws {
         try MPIPoolExecutor.run(initializer: FailingInitializer()) { pool in

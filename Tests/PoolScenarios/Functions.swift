@@ -157,11 +157,6 @@ struct EchoArray: RemoteFunction {
     func callAsFunction(_ values: [Double]) -> [Double] { values }
 }
 
-/// Returns a 2 GiB result, larger than one MPI message can carry.
-struct MakeHugeResult: RemoteFunction {
-    func callAsFunction(_ bytes: Int) -> [UInt8] { [UInt8](repeating: 7, count: bytes) }
-}
-
 /// A remote function hidden from lookup by name: `private` types cannot be found.
 private struct HiddenSquare: RemoteFunction {
     func callAsFunction(_ x: Int) -> Int { x * x }

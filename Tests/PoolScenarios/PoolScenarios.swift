@@ -16,7 +16,9 @@ struct PoolScenarios {
         case "remote-error": try withPool(ErrorScenarios.remoteError)
         case "coding-failures": try withPool(ErrorScenarios.codingFailures)
         case "unknown-type": try withPool(ErrorScenarios.unknownType)
-        case "payload-too-large": try withPool(ErrorScenarios.payloadTooLarge)
+        case "huge":
+            try HugeScenarios.roundTrips(
+                bytes: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 3_000_000_000)
         case "initializer": try ErrorScenarios.initializerFailure()
         case "futures": try await MPIPoolExecutor.run { pool in try await FutureScenarios.futures(pool) }
         case "callbacks": try FutureScenarios.callbacks()

@@ -28,7 +28,9 @@ public struct PoolError: Error, CustomStringConvertible, Sendable, Codable, Hash
         public static let encodingFailed = Code(rawValue: "encoding failed")
         /// A function, argument or result could not be decoded.
         public static let decodingFailed = Code(rawValue: "decoding failed")
-        /// An encoded task or result is larger than one MPI message can carry.
+        /// An argument, result or shared value holds a container of more than 4,294,967,295 entries,
+        /// which SwiftPool cannot count. Size alone is never the reason: large payloads travel in
+        /// pieces.
         public static let payloadTooLarge = Code(rawValue: "payload too large")
         /// The pool can no longer run tasks: its initializer failed, or every worker is gone.
         public static let brokenPool = Code(rawValue: "broken pool")
@@ -78,10 +80,11 @@ extension PoolError {
             "\(what) did not finish within \(timeout); the task keeps running, wait again or raise the timeout")
     }
 
-    static func payloadTooLarge(_ what: String, bytes: Int) -> PoolError {
-        PoolError(
-            .payloadTooLarge,
-            "\(what) encodes to \(bytes) bytes, more than the \(Int32.max) bytes one MPI message can carry; "
-                + "split the work into smaller pieces")
-    }
+    /// A keyed, unkeyed or dictionary container of more entries than its 32-bit count can hold:
+    /// the one thing SwiftPool cannot send, whatever its size in bytes.
+    static let tooManyEntries = PoolError(
+        .payloadTooLarge,
+        "a container (an array, dictionary or struct) has more than \(OpenContainer.maximumEntries) entries, "
+            + "more than a SwiftPool message can count; arrays of plain numbers have no such limit, so send the "
+            + "values as such an array, or split the work")
 }

@@ -55,6 +55,7 @@ extension Scheduler {
         guard workers[slot].isAlive else { return }
         let worker = workers[slot]
         workers[slot].phase = .lost
+        abandonIncomingPieces(slot: slot)
         workers[slot].tasks.removeAll()
         channels[worker.channel].liveWorkers -= 1
         // Whatever it still sends is dropped, even once a replacement holds its slot.

@@ -41,7 +41,7 @@ extension Scheduler {
         for stream in streams {
             // A worker that has stopped reading (it is dying, or still sending a big reply)
             // leaves the rest here; the deadline bounds the wait.
-            while !stream.flush() {
+            while !stream.flush().isDone {
                 if monotonicNanos() >= deadline {
                     allSent = false
                     break

@@ -27,6 +27,10 @@ final class Scheduler {
     /// Sends to workers now lost. MPI may never finish them and offers no safe way to take them
     /// back, so their memory is kept, and never waited for.
     var abandonedSends: [PendingSend] = []
+    /// Replies arriving in pieces, by worker slot.
+    var incomingPieces: [Int: IncomingPieces] = [:]
+    /// Receives from lost workers that MPI would not cancel: their memory is kept for good.
+    var abandonedReceives: [PendingReceive] = []
     private var finishing = false
     private var closingPools = 0
     private var poolsWithTimeouts = 0
@@ -176,12 +180,13 @@ final class Scheduler {
             if !mpiFailed {
                 do {
                     if try receiveReplies() { progressed = true }
+                    if !incomingPieces.isEmpty, try receivePieces() { progressed = true }
                     if !slotsAwaitingReplacement.isEmpty {
                         replaceLostWorkers()
                         progressed = true
                     }
                     if try dispatch() { progressed = true }
-                    completeSends()
+                    if completeSends() { progressed = true }
                 } catch {
                     failEverything(asPoolError(error))
                     progressed = true
@@ -341,8 +346,11 @@ final class Scheduler {
         }
     }
 
-    private func completeSends() {
-        guard !sends.isEmpty || streamsHoldOutput else { return }
+    /// Tests the MPI sends in flight and writes what the shared-memory rings take; true when bytes
+    /// moved through a ring, so the loop keeps pace with a large transfer instead of sleeping.
+    private func completeSends() -> Bool {
+        guard !sends.isEmpty || streamsHoldOutput else { return false }
+        var wroteAny = false
         var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
         while index < sends.count {
@@ -364,11 +372,14 @@ final class Scheduler {
             var stillHoldOutput = false
             for channel in channels.indices {
                 guard case .sharedMemory(let stream) = channels[channel].link, stream.hasPendingOutput else { continue }
-                if !stream.flush() { stillHoldOutput = true }
+                let flushed = stream.flush()
+                if !flushed.isDone { stillHoldOutput = true }
+                if flushed.wroteAny { wroteAny = true }
             }
             streamsHoldOutput = stillHoldOutput
         }
         for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
+        return wroteAny
     }
 
     // MARK: Replies
@@ -404,14 +415,14 @@ final class Scheduler {
     /// Takes the frames that have arrived from a worker through shared memory.
     func receiveReplies(on stream: FrameStream, channel: Int) throws -> Bool {
         guard let slot = channels[channel].slotBySource[0] else { return false }
-        let frames = stream.receiveFrames()
+        let (frames, readAny) = stream.receiveFrames()
         for received in frames where workers[slot].isAlive {
             let header = try FrameHeader.read(from: received.frame.bytes)
             try handleReply(
                 received.frame, header: header, from: slot, attachment: received.attachment.map(LocalAttachment.init)
             )
         }
-        return !frames.isEmpty
+        return !frames.isEmpty || readAny
     }
 
     /// Takes the replies that have arrived on a communicator.
@@ -425,6 +436,16 @@ final class Scheduler {
                 if header.hasAttachment {
                     _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
                 }
+                continue
+            }
+            do {
+                try finishReceivingPieces(slot: slot)
+            } catch is PeerGone {
+                continue
+            }
+            if header.kind == .pieces {
+                let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
+                try startReceivingPieces(announcement, from: message.source, on: communicator, slot: slot)
                 continue
             }
             let rank = workers[slot].rank

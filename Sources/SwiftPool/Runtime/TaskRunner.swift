@@ -212,12 +212,8 @@ final class TaskRunner {
             case .failure(let failure): return .failure(failure)
             }
         }
-        let reply = OutgoingFrame(bytes: frame, attachment: resultAttachment)
-        guard frame.count <= Int(Int32.max), (resultAttachment?.count ?? 0) <= Int(Int32.max) else {
-            return .failure(.pool(.payloadTooLarge("the result of \(functionName)", bytes: reply.byteCount)))
-        }
         if resultAttachment != nil { FrameHeader.markAttachment(in: frame) }
-        return .success(reply)
+        return .success(OutgoingFrame(bytes: frame, attachment: resultAttachment))
     }
 
     private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> OutgoingFrame {
@@ -238,7 +234,10 @@ func decodingFailed(_ what: String, _ error: any Error) -> PoolError {
 }
 
 func encodingFailed(_ what: String, _ error: any Error) -> PoolError {
-    PoolError(.encodingFailed, "\(what) could not be encoded: \(describeCodingError(error))")
+    if let error = error as? PoolError, error.code == .payloadTooLarge {
+        return PoolError(.payloadTooLarge, "\(what) cannot be sent: \(error.message)")
+    }
+    return PoolError(.encodingFailed, "\(what) could not be encoded: \(describeCodingError(error))")
 }
 
 /// A one-line account of a coding error, without the nested dumps of the default description.

@@ -45,6 +45,10 @@ struct MPIWorkerConnection: WorkerConnection {
             }
             backoff.noteActivity()
             let header = try FrameHeader.read(from: message.bytes.bytes)
+            if header.kind == .pieces {
+                let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
+                return try communicator.receiveAnnouncedFrame(announcement, from: 0)
+            }
             let attachment = header.hasAttachment ? MessageAttachment(communicator: communicator, source: 0) : nil
             return (message.bytes, attachment)
         }

@@ -14,8 +14,14 @@ final class FrameStream {
     private let outgoingRing: ByteRing
     private let incomingRing: ByteRing
     private var outgoing = Deque<Pending>()
-    private var incoming = WireBuffer(capacity: 64 * 1024)
-    private var consumed = 0
+    /// The header of the message coming in, as far as it has arrived.
+    private var header = [UInt8](repeating: 0, count: FrameStream.headerSize)
+    private var headerFilled = 0
+    /// The body of the message coming in, in a buffer of its exact size, and how much has arrived.
+    private var body: (kind: MessageKind, buffer: WireBuffer)?
+    private var bodyFilled = 0
+    /// Messages complete, not yet taken.
+    private var arrived = Deque<(kind: MessageKind, buffer: WireBuffer)>()
 
     private enum MessageKind: UInt8 {
         case frame = 0
@@ -70,19 +76,23 @@ final class FrameStream {
         if bytes.count > 0 { outgoing.append(Pending(owner: owner, bytes: bytes)) }
     }
 
-    /// Writes queued bytes until done or the ring is full; true when nothing is left.
-    func flush() -> Bool {
+    /// Writes queued bytes until done or the ring is full: whether nothing is left, and whether
+    /// any byte went.
+    @discardableResult
+    func flush() -> (isDone: Bool, wroteAny: Bool) {
+        var wroteAny = false
         while var first = outgoing.first {
             let count = outgoingRing.write(UnsafeRawBufferPointer(rebasing: first.bytes[first.written...]))
             first.written += count
+            if count > 0 { wroteAny = true }
             if first.written == first.bytes.count {
                 outgoing.removeFirst()
             } else {
                 outgoing[outgoing.startIndex] = first
-                return false
+                return (false, wroteAny)
             }
         }
-        return true
+        return (true, wroteAny)
     }
 
     var hasPendingOutput: Bool { !outgoing.isEmpty }
@@ -90,18 +100,23 @@ final class FrameStream {
     /// Sends a frame and its attachment, waiting until the ring has taken all of it.
     func sendNow(_ frame: OutgoingFrame, backoff: inout IdleBackoff) {
         send(frame)
-        while !flush() { backoff.idle(sleep: sleepNanos) }
+        while true {
+            let flushed = flush()
+            if flushed.isDone { break }
+            // Bytes moving means the other side is reading: keep pace instead of sleeping.
+            if flushed.wroteAny { backoff.noteActivity() } else { backoff.idle(sleep: sleepNanos) }
+        }
         backoff.noteActivity()
     }
 
     // MARK: Receiving
 
-    /// Reads what has arrived and returns every frame now complete.
-    func receiveFrames() -> [Received] {
-        readAvailable()
+    /// Reads what has arrived and returns every frame now complete, and whether any byte came.
+    func receiveFrames() -> (frames: [Received], readAny: Bool) {
+        let read = readAvailable()
         var frames: [Received] = []
         while let frame = takeFrame() { frames.append(frame) }
-        return frames
+        return (frames, read > 0)
     }
 
     /// Waits until a whole frame (with its attachment) has arrived.
@@ -115,51 +130,63 @@ final class FrameStream {
         }
     }
 
-    /// Moves what the ring holds into the buffer of incoming bytes; returns how much.
+    /// Moves what the ring holds into the messages coming in, each body straight into a buffer of
+    /// its own exact size (a large one is copied once, however many passes it takes); returns how
+    /// many bytes it moved.
     @discardableResult
     private func readAvailable() -> Int {
-        let count = incomingRing.readable
-        guard count > 0 else { return 0 }
-        let start = incoming.extend(by: count)
-        return incomingRing.read(into: start, count: count)
+        var moved = 0
+        while case let readable = incomingRing.readable, readable > 0 {
+            if let buffer = body?.buffer {
+                let count = incomingRing.read(
+                    into: buffer.base + bodyFilled, count: min(readable, buffer.count - bodyFilled))
+                bodyFilled += count
+                moved += count
+                if bodyFilled == buffer.count { finishBody() }
+            } else {
+                let count = header.withUnsafeMutableBytes {
+                    incomingRing.read(
+                        into: $0.baseAddress! + headerFilled, count: min(readable, Self.headerSize - headerFilled))
+                }
+                headerFilled += count
+                moved += count
+                if headerFilled == Self.headerSize { startBody() }
+            }
+        }
+        return moved
+    }
+
+    /// A header is in: makes the buffer its body goes into.
+    private func startBody() {
+        headerFilled = 0
+        let length = header.withUnsafeBytes {
+            UInt64(littleEndian: $0.loadUnaligned(fromByteOffset: 1, as: UInt64.self))
+        }
+        // Both ends are this program's own processes; an unknown kind can only be a bug.
+        let kind = MessageKind(rawValue: header[0]) ?? .frame
+        body = (kind, WireBuffer(uninitializedCount: Int(length)))
+        bodyFilled = 0
+        if length == 0 { finishBody() }
+    }
+
+    private func finishBody() {
+        guard let complete = body else { return }
+        arrived.append(complete)
+        body = nil
     }
 
     /// The next complete frame, with its attachment when it has one, if all of it is here.
     private func takeFrame() -> Received? {
-        guard let (kind, frame, afterFrame) = message(at: consumed), kind == .frame else { return nil }
-        let header = try? FrameHeader.read(from: frame.bytes)
-        var attachment: WireBuffer?
-        var end = afterFrame
-        if header?.hasAttachment == true {
-            guard let (nextKind, bytes, afterAttachment) = message(at: afterFrame), nextKind == .attachment else {
-                return nil
-            }
-            attachment = bytes
-            end = afterAttachment
+        guard let first = arrived.first, first.kind == .frame else { return nil }
+        let header = try? FrameHeader.read(from: first.buffer.bytes)
+        guard header?.hasAttachment == true else {
+            arrived.removeFirst()
+            return Received(frame: first.buffer, attachment: nil)
         }
-        consumed = end
-        if consumed == incoming.count {
-            incoming.truncate(by: incoming.count)
-            consumed = 0
-        } else if consumed > 1 << 20 {
-            incoming.dropFirst(consumed)
-            consumed = 0
+        guard arrived.count >= 2, arrived[arrived.index(after: arrived.startIndex)].kind == .attachment else {
+            return nil
         }
-        return Received(frame: frame, attachment: attachment)
-    }
-
-    /// The message starting at `offset`, copied out, and where the next one starts; nil while it
-    /// is incomplete.
-    private func message(at offset: Int) -> (MessageKind, WireBuffer, Int)? {
-        let available = incoming.count - offset
-        guard available >= Self.headerSize else { return nil }
-        let bytes = incoming.bytes
-        guard let kind = MessageKind(rawValue: bytes[offset]) else { return nil }
-        let length = Int(UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: offset + 1, as: UInt64.self)))
-        guard available - Self.headerSize >= length else { return nil }
-        let copy = WireBuffer(capacity: max(length, 16))
-        copy.append(
-            UnsafeRawBufferPointer(rebasing: bytes[(offset + Self.headerSize)..<(offset + Self.headerSize + length)]))
-        return (kind, copy, offset + Self.headerSize + length)
+        arrived.removeFirst()
+        return Received(frame: first.buffer, attachment: arrived.removeFirst().buffer)
     }
 }

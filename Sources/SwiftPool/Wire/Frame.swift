@@ -19,6 +19,9 @@ enum FrameKind: UInt8 {
     case share
     /// Executor → worker: drop a shared value (id in the header); no task will name it again.
     case forgetShared
+    /// Either way, over MPI: the next frame is too big for one message and follows in pieces
+    /// (``PiecesAnnouncement``).
+    case pieces
 }
 
 /// What a stop frame's id asks of a worker.
@@ -87,6 +90,8 @@ enum MessageTag {
     static let attachment: Int32 = 1
     /// Rank 0's ``Welcome`` to a worker, once, right after start-up.
     static let welcome: Int32 = 2
+    /// The pieces of a frame too big for one message, after its ``PiecesAnnouncement``.
+    static let framePiece: Int32 = 3
 }
 
 /// The body of a result or failure frame: how long the task ran on the worker (8 bytes, in
@@ -120,6 +125,53 @@ struct OutgoingFrame: Sendable {
 
     /// Total bytes on the wire.
     var byteCount: Int { bytes.count + (attachment?.count ?? 0) }
+
+    /// Whether the frame or its attachment is too big for one MPI message.
+    var needsPieces: Bool { bytes.count > MessagePieces.bytes || (attachment?.count ?? 0) > MessagePieces.bytes }
+}
+
+/// Sent over MPI instead of a frame too big for one message: the sizes of the frame and its
+/// attachment, and of the pieces they follow in. The frame's pieces come with the frame-piece tag,
+/// then its attachment's with the attachment tag.
+///
+/// Layout: a frame header of kind ``FrameKind/pieces`` (id 0), then three UInt64: frame bytes,
+/// attachment bytes, piece bytes.
+struct PiecesAnnouncement {
+    var frameBytes: Int
+    var attachmentBytes: Int
+    var pieceBytes: Int
+
+    init(for frame: OutgoingFrame) {
+        frameBytes = frame.bytes.count
+        attachmentBytes = frame.attachment?.count ?? 0
+        pieceBytes = MessagePieces.bytes
+    }
+
+    func encoded() -> WireBuffer {
+        let buffer = WireBuffer(capacity: FrameHeader.size + 24)
+        FrameHeader(kind: .pieces, id: 0).write(into: buffer)
+        buffer.append(UInt64(frameBytes))
+        buffer.append(UInt64(attachmentBytes))
+        buffer.append(UInt64(pieceBytes))
+        return buffer
+    }
+
+    init(from bytes: UnsafeRawBufferPointer) throws {
+        guard bytes.count == FrameHeader.size + 24 else {
+            throw PoolError(.protocolViolation, "received a pieces announcement of \(bytes.count) bytes")
+        }
+        func field(_ index: Int) -> UInt64 {
+            UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size + 8 * index, as: UInt64.self))
+        }
+        guard let frame = Int(exactly: field(0)), let attachment = Int(exactly: field(1)),
+            let piece = Int(exactly: field(2)), frame >= FrameHeader.size, piece > 0
+        else {
+            throw PoolError(.protocolViolation, "received a pieces announcement with impossible sizes")
+        }
+        frameBytes = frame
+        attachmentBytes = attachment
+        pieceBytes = piece
+    }
 }
 
 /// The body of a task or initialize frame, as the worker reads it.

@@ -43,10 +43,23 @@ final class OpenContainer {
 
     var contentStart: Int { headerOffset + containerHeaderSize }
 
-    func didAddEntry(in buffer: WireBuffer) {
+    /// Set when an entry past ``maximumEntries`` came through a call that cannot throw.
+    private var overflowed = false
+
+    /// A container's entry count is a UInt32 on the wire.
+    static let maximumEntries = UInt32.max
+
+    func didAddEntry(in buffer: WireBuffer) throws {
+        guard !overflowed, count < Self.maximumEntries else { throw PoolError.tooManyEntries }
         count += 1
         buffer.overwrite(count, at: headerOffset)
         didGrow(buffer)
+    }
+
+    /// ``didAddEntry(in:)`` for the `Encoder` calls that cannot throw (nested containers): a count
+    /// past the limit is remembered, and thrown by the next entry that can throw.
+    func didAddEntryWithoutThrowing(in buffer: WireBuffer) {
+        do { try didAddEntry(in: buffer) } catch { overflowed = true }
     }
 
     func didGrow(_ buffer: WireBuffer) {
@@ -206,7 +219,7 @@ final class ValueWriter: Encoder {
         try dictionary.writePairs { key, value in
             try writeValue(key)
             try writeValue(value)
-            container.didAddEntry(in: buffer)
+            try container.didAddEntry(in: buffer)
         }
     }
 }
@@ -218,42 +231,44 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private func writeKey(_ key: Key) { writer.writeUTF8(key.stringValue) }
 
-    private func finishEntry() { container.didAddEntry(in: writer.buffer) }
+    private func finishEntry() throws { try container.didAddEntry(in: writer.buffer) }
+
+    private func finishEntryWithoutThrowing() { container.didAddEntryWithoutThrowing(in: writer.buffer) }
 
     mutating func encodeNil(forKey key: Key) throws {
         writeKey(key)
         writer.writeTag(.nil)
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func encode(_ value: Bool, forKey key: Key) throws {
         writeKey(key)
         writer.writeBool(value)
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func encode(_ value: String, forKey key: Key) throws {
         writeKey(key)
         writer.writeString(value)
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func encode(_ value: Double, forKey key: Key) throws {
         writeKey(key)
         writer.writeDouble(value)
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func encode(_ value: Int, forKey key: Key) throws {
         writeKey(key)
         writer.writeInt(Int64(value))
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         writeKey(key)
         try writer.writeValue(value)
-        finishEntry()
+        try finishEntry()
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
@@ -262,7 +277,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         writeKey(key)
         let nested = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
         let result = nested.container(keyedBy: keyType)
-        finishEntry()
+        finishEntryWithoutThrowing()
         return result
     }
 
@@ -270,7 +285,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
         writeKey(key)
         let nested = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
         let result = nested.unkeyedContainer()
-        finishEntry()
+        finishEntryWithoutThrowing()
         return result
     }
 
@@ -280,7 +295,7 @@ struct KeyedWriter<Key: CodingKey>: KeyedEncodingContainerProtocol {
 
     private mutating func superEncoder(forKeyString key: String) -> any Encoder {
         writer.writeUTF8(key)
-        finishEntry()
+        finishEntryWithoutThrowing()
         return ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
     }
 }
@@ -293,17 +308,17 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
 
     mutating func encodeNil() throws {
         writer.writeTag(.nil)
-        container.didAddEntry(in: writer.buffer)
+        try container.didAddEntry(in: writer.buffer)
     }
 
     mutating func encode(_ value: Int) throws {
         writer.writeInt(Int64(value))
-        container.didAddEntry(in: writer.buffer)
+        try container.didAddEntry(in: writer.buffer)
     }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try writer.writeValue(value)
-        container.didAddEntry(in: writer.buffer)
+        try container.didAddEntry(in: writer.buffer)
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type)
@@ -311,19 +326,19 @@ struct UnkeyedWriter: UnkeyedEncodingContainer {
     {
         let result = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
             .container(keyedBy: keyType)
-        container.didAddEntry(in: writer.buffer)
+        container.didAddEntryWithoutThrowing(in: writer.buffer)
         return result
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let result = ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
             .unkeyedContainer()
-        container.didAddEntry(in: writer.buffer)
+        container.didAddEntryWithoutThrowing(in: writer.buffer)
         return result
     }
 
     mutating func superEncoder() -> any Encoder {
-        container.didAddEntry(in: writer.buffer)
+        container.didAddEntryWithoutThrowing(in: writer.buffer)
         return ValueWriter(buffer: writer.buffer, enclosing: container, sharedValues: writer.sharedValues)
     }
 }

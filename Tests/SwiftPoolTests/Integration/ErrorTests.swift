@@ -51,16 +51,6 @@ extension MPIRunTests {
             #expect(try job.fact("unknown.after", as: Int.self) == 16)
         }
 
-        @Test("a result over MPI's 2 GiB message limit fails its future with payloadTooLarge")
-        func payloadTooLarge() throws {
-            let job = try MPIJob.run(scenarios, processes: 2, arguments: ["payload-too-large"], timeout: 120)
-            job.expectSuccess()
-            let outcome = try job.fact("large.result", as: Outcome.self)
-            #expect(outcome.poolCode == "payload too large")
-            #expect(outcome.message?.contains("2147483647 bytes") == true)
-            #expect(try job.fact("large.after", as: Int.self) == 36)
-        }
-
         @Test("an initializer that throws breaks its pool, and only its pool", arguments: processCounts)
         func initializerFailure(processes: Int) throws {
             let job = try MPIJob.run(scenarios, processes: processes, arguments: ["initializer"])

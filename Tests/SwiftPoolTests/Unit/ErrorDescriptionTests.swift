@@ -15,8 +15,25 @@ struct ErrorDescriptionTests {
     func poolErrors() {
         #expect("\(PoolError.shutDown("submit a task"))".contains("create a new pool"))
         #expect("\(PoolError.timedOut("map", after: .seconds(2)))".contains("map did not finish within 2.0 seconds"))
-        #expect("\(PoolError.payloadTooLarge("the task", bytes: 3_000_000_000))".contains("split the work"))
+        #expect("\(PoolError.tooManyEntries)".contains("more than 4294967295 entries"))
         #expect(PoolError.cancelled.code == .cancelled)
+    }
+
+    @Test("a container past 2^32 - 1 entries is payloadTooLarge, named with what could not be sent")
+    func tooManyEntries() throws {
+        let buffer = WireBuffer()
+        let container = ValueWriter(buffer: buffer).openContainer(.unkeyed)
+        container.count = OpenContainer.maximumEntries - 1
+        try container.didAddEntry(in: buffer)
+        #expect(throws: PoolError.self) { try container.didAddEntry(in: buffer) }
+        let nested = ValueWriter(buffer: buffer).openContainer(.unkeyed)
+        nested.count = OpenContainer.maximumEntries
+        nested.didAddEntryWithoutThrowing(in: buffer)
+        #expect(nested.count == OpenContainer.maximumEntries)
+        #expect(throws: PoolError.self) { try nested.didAddEntry(in: buffer) }
+        let named = encodingFailed("the result of F", PoolError.tooManyEntries)
+        #expect(named.code == .payloadTooLarge)
+        #expect(named.message.hasPrefix("the result of F cannot be sent: a container"))
     }
 
     @Test("a function type that cannot be found by name is refused before anything is sent")
