@@ -46,10 +46,11 @@ def sizes(smoke):
     if smoke:
         return dict(latency=200, throughput=2000, map=20_000, map_chunks=[1000], bandwidth=[1], bandwidth_repeats=2,
                     scaling_tasks=24, scaling_ms=5, idle_seconds=0.5, memory_map=20_000, memory_stream=50_000,
-                    recovery_samples=1, recovery_tasks=40)
+                    recovery_samples=1, recovery_tasks=40, sharing_mb=10, sharing_submits=20)
     return dict(latency=10_000, throughput=100_000, map=1_000_000, map_chunks=[1000, 10_000, 100_000],
                 bandwidth=[1, 16, 256], bandwidth_repeats=10, scaling_tasks=480, scaling_ms=5, idle_seconds=5,
-                memory_map=1_000_000, memory_stream=10_000_000, recovery_samples=5, recovery_tasks=400)
+                memory_map=1_000_000, memory_stream=10_000_000, recovery_samples=5, recovery_tasks=400,
+                sharing_mb=100, sharing_submits=1000)
 
 
 def mpirun(processes, command, unbound=False, recovery=False):
@@ -157,6 +158,14 @@ def collect(smoke, repeats, cores):
     print("9. start-up: from the first pool call to a ready pool", flush=True)
     add("SwiftPool", medians(swift(workers + 1, "startup"), repeats))
     add("SwiftPool plain start", medians([BENCH, "startup"], repeats))
+
+    # The plain property sends the array with every task: one run of it is minutes long already.
+    print(f"10. {s['sharing_submits']:,} submits of a function holding a {s['sharing_mb']} MB array: shared or a "
+          "plain property", flush=True)
+    for mode, runs in (("shared", repeats), ("plain", 1)):
+        sharing = ["sharing", "--mode", mode, "--megabytes", s["sharing_mb"], "--submits", s["sharing_submits"]]
+        add("SwiftPool", medians(swift(workers + 1, *sharing), runs))
+        add("SwiftPool plain start", medians([BENCH, *map(str, sharing), "--workers", str(workers)], runs))
     return results
 
 
@@ -181,6 +190,10 @@ def rows(results, smoke, cores):
         ("8. map losing 1 worker, replaced", "recovery.map.replaced.slowdown", "ratio", False),
         ("8. map losing 1 of 2, mpirun", "recovery.map.unreplaced.slowdown", "ratio", False),
         ("9. start-up to a ready pool", "startup.pool", "s", False),
+        (f"10. {s['sharing_submits']:,} submits, {s['sharing_mb']} MB shared", "sharing.shared.seconds", "s", False),
+        (f"10. {s['sharing_submits']:,} submits, {s['sharing_mb']} MB property", "sharing.plain.seconds", "s", False),
+        ("10. bytes sent, shared", "sharing.shared.sentMB", "MB", False),
+        ("10. bytes sent, property", "sharing.plain.sentMB", "MB", False),
     ]
     return table
 

@@ -40,6 +40,9 @@ final class TaskRunner {
                 return nil
             case .forgetShared:
                 SharedValueStore.forget(id: header.id)
+                // The function kept for reuse may hold the value: let it go with the value.
+                lastFunction = nil
+                lastFunctionBytes = []
                 return nil
             default: break
             }
