@@ -3,11 +3,12 @@
 #                started on its own, the program spawns one worker per core)
 #   make test    the whole test suite (unit tests and real mpirun jobs)
 #   make bench   the benchmark suite beside mpi4py.futures, ProcessPoolExecutor and raw MPI
-#                (about 5 minutes on 2 cores); make bench-smoke runs it with tiny sizes
+#                (about 8 minutes on 2 cores); make bench-smoke runs it with tiny sizes
+#   make docs    the DocC documentation (warnings are errors), offline, through swift-docc-plugin
 
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
-.PHONY: deps test-deps run test bench bench-smoke format lint
+.PHONY: deps test-deps run test bench bench-smoke docs format lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -21,7 +22,7 @@ run: deps
 	swift build -c release --product Mandelbrot
 	.build/release/Mandelbrot
 
-test: test-deps lint
+test: test-deps lint docs
 	swift test
 
 bench: deps
@@ -29,6 +30,9 @@ bench: deps
 
 bench-smoke: deps
 	python3 Benchmarks/run.py --smoke
+
+docs:
+	swift package generate-documentation --target SwiftPool --warnings-as-errors
 
 lint:
 	swift format lint --strict --recursive $(SOURCES)

@@ -12,7 +12,10 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-collections", from: "1.1.0"),
         .package(url: "https://github.com/apple/swift-log", from: "1.6.0"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.5.0"),
         .package(url: "https://github.com/x-sheep/swift-property-based", from: "2.0.0"),
+        // `swift package generate-documentation` (the DocC catalog in Sources/SwiftPool).
+        .package(url: "https://github.com/swiftlang/swift-docc-plugin", from: "1.4.0"),
     ],
     targets: [
         .systemLibrary(
@@ -26,6 +29,7 @@ let package = Package(
                 "CMPI",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
         ),
 
@@ -50,7 +54,10 @@ let package = Package(
         // The program the integration tests launch under mpirun, one scenario per run.
         .executableTarget(
             name: "PoolScenarios",
-            dependencies: ["SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: [
+                "SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "MetricsTestKit", package: "swift-metrics"),
+            ],
             path: "Tests/PoolScenarios"
         ),
         .testTarget(

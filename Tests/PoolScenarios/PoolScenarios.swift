@@ -29,6 +29,9 @@ struct PoolScenarios {
         case "big-argument": try withPool(LifecycleScenarios.bigArgument)
         case "no-argument": try withPool(LifecycleScenarios.noArgument)
         case "shared": try SharedScenarios.run(killingAWorker: CommandLine.arguments.dropFirst(2).first == "kill")
+        case "progress": try ProgressScenarios.run()
+        case "metrics": try MetricsScenarios.run()
+        case "progress-bar": try ProgressScenarios.bar()
         case "idle-cpu": try withPool { try LifecycleScenarios.idleCPU($0, seconds: 2) }
         case "exit-code":
             // A body that throws: the error reaches the caller after the pool has drained.

@@ -34,11 +34,14 @@ struct Mandelbrot: ParsableCommand {
             var baseline: Double?
             if !noBaseline && pool.maxWorkers > 1 {
                 baseline = try timed {
-                    try MPIPoolExecutor.run(maxWorkers: 1) { single in try single.map(render, bands, chunkSize: 1) }
+                    try MPIPoolExecutor.run(maxWorkers: 1) { single in
+                        try single.map(render, bands, chunkSize: 1, progress: .bar)
+                    }
                 }.seconds
                 print("1 worker:  \(rounded(baseline!)) s")
             }
-            let (rows, seconds) = try timed { try pool.map(render, bands, chunkSize: 1) }
+            // The bar goes to standard error, and only when that is a terminal.
+            let (rows, seconds) = try timed { try pool.map(render, bands, chunkSize: 1, progress: .bar) }
             let workers = pool.maxWorkers
             print("\(workers) worker\(workers == 1 ? "" : "s"): \(rounded(seconds)) s")
             if let baseline {

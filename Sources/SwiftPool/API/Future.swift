@@ -19,9 +19,15 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     private let isResolved = Atomic<Bool>(false)
     /// The pool's count of unfinished futures, told when this one finishes.
     let tracker: OutstandingTasks?
+    /// The progress this task counts toward, and how many items it stands for there.
+    let progress: TaskProgress?
+    let items: Int
 
-    init(tracker: OutstandingTasks?) {
+    init(tracker: OutstandingTasks?, progress: TaskProgress? = nil, items: Int = 1) {
         self.tracker = tracker
+        self.progress = progress
+        self.items = items
+        progress?.queued(items)
     }
 
     // MARK: State
@@ -55,6 +61,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
         }
         switch outcome {
         case .cancelledNow(let wakeups):
+            progress?.cancelled(items)
             didResolve(wakeups)
             return true
         case .alreadyCancelled: return true
@@ -206,11 +213,13 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
 
     /// Moves a queued future to running; false when it was cancelled meanwhile.
     func markRunning() -> Bool {
-        state.withLock { state in
+        let started = state.withLock { state in
             guard state.phase == .queued else { return false }
             state.phase = .running
             return true
         }
+        if started { progress?.started(items) }
+        return started
     }
 
     /// Settles the future unless it is already done; returns whether this call settled it.
@@ -221,13 +230,18 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
             case .success(let value): .success(value)
             case .failure(let error): .failure(error)
             }
-        let wakeups = state.withLock { state -> FutureWakeups? in
+        let settled = state.withLock { state -> (FutureWakeups, wasRunning: Bool)? in
             if state.phase.isDone { return nil }
+            let wasRunning = state.phase == .running
             state.phase = .finished
             state.outcome = boxed
-            return state.takeWakeups()
+            return (state.takeWakeups(), wasRunning)
         }
-        guard let wakeups else { return false }
+        guard let (wakeups, wasRunning) = settled else { return false }
+        if let progress {
+            let failed = if case .failure = outcome { true } else { false }
+            progress.settled(items, failed: failed, wasRunning: wasRunning)
+        }
         didResolve(wakeups)
         return true
     }

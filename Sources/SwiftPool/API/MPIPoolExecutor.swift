@@ -138,21 +138,29 @@ public final class MPIPoolExecutor: Sendable {
     ///
     /// An argument that cannot be encoded fails only the returned future.
     ///
+    /// - Parameters:
+    ///   - function: the function to call, with its stored properties.
+    ///   - argument: what to call it with.
+    ///   - progress: a tracker the task counts toward, as one item, with the others of a batch.
     /// - Throws: ``PoolError`` when the pool is shut down or broken, when `F` cannot be found
     ///   by name in another process (a `private` or function-local type), or when the task holds
     ///   a ``Shared`` value of another pool or one already released.
-    public func submit<F: RemoteFunction>(_ function: F, _ argument: F.Argument) throws -> Future<F.Result> {
+    public func submit<F: RemoteFunction>(_ function: F, _ argument: F.Argument, progress: TaskProgress? = nil) throws
+        -> Future<F.Result>
+    {
         try checkAcceptsWork("submit a task")
         let name = try FunctionLookup.checkFindable(F.self)
-        let future = Future<F.Result>(tracker: outstanding)
+        let future = Future<F.Result>(tracker: outstanding, progress: progress)
         outstanding.taskSubmitted()
         try enqueue(function, named: name, shape: .single, argument: argument, completion: future)
         return future
     }
 
     /// Schedules a function that takes no argument (all its inputs are stored properties).
-    public func submit<F: ArgumentlessRemoteFunction>(_ function: F) throws -> Future<F.Result> {
-        try submit(function, NoArgument())
+    public func submit<F: ArgumentlessRemoteFunction>(_ function: F, progress: TaskProgress? = nil) throws
+        -> Future<F.Result>
+    {
+        try submit(function, NoArgument(), progress: progress)
     }
 
     /// Encodes a task and posts it to the executor loop, or fails `completion` if it cannot be

@@ -9,21 +9,27 @@ extension MPIPoolExecutor {
     /// chunk's error is thrown and the chunks still queued are cancelled.
     ///
     /// - Parameters:
+    ///   - function: the function to apply, with its stored properties.
+    ///   - items: any sequence of arguments, read lazily; it may be endless.
     ///   - chunkSize: items per task. By default chunks start at one item and double while a chunk
     ///     comes back within a millisecond, up to 4096, so cheap items are batched and costly ones
     ///     are spread.
     ///   - ordered: `false` (the default) yields results as chunks finish; `true` yields them in
     ///     input order.
     ///   - readAhead: how many chunks may be in flight; two per worker by default.
+    ///   - progress: a tracker to count the items in (`.bar` draws a bar on the terminal); it
+    ///     finishes when the stream ends.
     public func mapStream<F: RemoteFunction, S: Sequence<F.Argument>>(
-        _ function: F, _ items: S, chunkSize: Int? = nil, ordered: Bool = false, readAhead: Int? = nil
+        _ function: F, _ items: S, chunkSize: Int? = nil, ordered: Bool = false, readAhead: Int? = nil,
+        progress: TaskProgress? = nil
     ) -> MapStream<F, S> {
         MapStream(
-            pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead)
+            pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead,
+            progress: progress)
     }
 }
 
-/// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:)``, produced as
+/// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:progress:)``, produced as
 /// they are iterated.
 public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequence {
     /// Each element is one item's result.
@@ -35,13 +41,14 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
     let chunkSize: Int?
     let ordered: Bool
     let readAhead: Int?
+    let progress: TaskProgress?
 
     /// Starts reading the input; nothing is submitted before the first `next()`.
     public func makeAsyncIterator() -> Iterator {
         Iterator(
             state: StreamState(
                 pool: pool, function: function, input: items.makeIterator(), chunkSize: chunkSize, ordered: ordered,
-                readAhead: readAhead))
+                readAhead: readAhead, progress: progress))
     }
 
     /// Reads input, keeps chunks in flight and hands out their results.
@@ -65,6 +72,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     private let readAhead: Int
     private var setupError: (any Error)?
     private var name = ""
+    private let progress: TaskProgress?
 
     private struct Chunk {
         var future: Future<[F.Result]>
@@ -84,8 +92,12 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     /// A chunk that comes back faster than this is too small to pay for its message.
     static var fastChunkNanos: UInt64 { 1_000_000 }
 
-    init(pool: MPIPoolExecutor, function: F, input: S.Iterator, chunkSize: Int?, ordered: Bool, readAhead: Int?) {
+    init(
+        pool: MPIPoolExecutor, function: F, input: S.Iterator, chunkSize: Int?, ordered: Bool, readAhead: Int?,
+        progress: TaskProgress?
+    ) {
         self.pool = pool
+        self.progress = progress
         self.function = function
         self.input = input
         self.chunkSize = chunkSize ?? 1
@@ -103,6 +115,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
 
     deinit {
         for chunk in pending.values { chunk.future.cancel() }
+        progress?.finish()
     }
 
     func next() async throws -> F.Result? {
@@ -120,6 +133,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
             try fillReadAhead()
             guard !pending.isEmpty else {
                 isOver = true
+                progress?.finish()
                 return nil
             }
             let index = ordered ? submissionOrder.removeFirst() : try await nextFinished()
@@ -131,6 +145,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 isOver = true
                 for other in pending.values { other.future.cancel() }
                 pending.removeAll()
+                progress?.finish()
                 throw error
             }
             adapt(after: chunk)
@@ -146,7 +161,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
             if arguments.count < chunkSize { inputExhausted = true }
             guard !arguments.isEmpty else { return }
             try pool.checkAcceptsWork("map")
-            let future = Future<[F.Result]>(tracker: pool.outstanding)
+            let future = Future<[F.Result]>(tracker: pool.outstanding, progress: progress, items: arguments.count)
             pool.outstanding.taskSubmitted()
             let index = nextIndex
             nextIndex += 1

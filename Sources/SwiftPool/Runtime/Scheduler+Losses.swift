@@ -75,8 +75,10 @@ extension Scheduler {
             let retries = pools[head.pool]?.plan.maxRetries ?? 0
             if head.runs > retries {
                 tasks.removeFirst()
+                metrics?.failed.increment()
                 head.completion.fail(Self.lostTaskError(loss, runs: head.runs, retries: retries))
             } else {
+                metrics?.rerun.increment()
                 tasks[tasks.startIndex] = head
             }
         }

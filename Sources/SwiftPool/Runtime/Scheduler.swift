@@ -54,6 +54,10 @@ final class Scheduler {
     /// How many of them are released and wait for their last task.
     var releasedSharedValues = 0
     var nextSharedValueScan: UInt64 = 0
+    /// swift-metrics' counters, when the program set up a backend.
+    let metrics = PoolMetrics.ifBootstrapped()
+    /// Tasks queued in all pools, as last reported to ``metrics``.
+    private var reportedQueueDepth = -1
 
     /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
     private var awaitsReplies: Bool {
@@ -177,6 +181,8 @@ final class Scheduler {
         var backoff = IdleBackoff.standard()
         while true {
             var progressed = takeCommands()
+            // Measured before the dispatch, so tasks that run in-process at once still count.
+            if let metrics, progressed { reportQueueDepth(to: metrics) }
             if !mpiFailed {
                 do {
                     if try receiveReplies() { progressed = true }
@@ -194,6 +200,7 @@ final class Scheduler {
             }
             if poolsWithTimeouts > 0 { stopOverdueTasks() }
             if releasedSharedValues > 0 && progressed { forgetUnusedSharedValues() }
+            if let metrics, progressed { reportQueueDepth(to: metrics) }
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
             if progressed {
                 backoff.noteActivity()
@@ -220,6 +227,7 @@ final class Scheduler {
                 if pool.timeoutNanos != nil { poolsWithTimeouts += 1 }
                 if let brokenEverywhere { breakPool(plan.id, brokenEverywhere) }
             case .submit(let task):
+                metrics?.submitted.increment()
                 if let pool = pools[task.pool] {
                     if let broken = pool.broken { task.completion.fail(broken) } else { pool.queue.append(task) }
                 } else {
@@ -478,6 +486,10 @@ final class Scheduler {
                     .protocolViolation,
                     "rank \(workers[slot].rank) replied to task \(header.id), which it does not hold")
             }
+            if let metrics {
+                (header.kind == .result ? metrics.completed : metrics.failed).increment()
+                metrics.taskDuration.recordNanoseconds(Int64(clamping: runNanos))
+            }
             if header.kind == .result {
                 // A reply whose attachment never came stays with its worker: it is being lost.
                 guard task.completion.complete(with: .result(payload, attachment)) else { throw PeerGone() }
@@ -513,6 +525,13 @@ final class Scheduler {
             throw PoolError(
                 .protocolViolation, "rank \(workers[slot].rank) sent a \(header.kind) frame to the executor")
         }
+    }
+
+    private func reportQueueDepth(to metrics: PoolMetrics) {
+        let depth = pools.values.reduce(0) { $0 + $1.queue.count }
+        guard depth != reportedQueueDepth else { return }
+        reportedQueueDepth = depth
+        metrics.queueDepth.record(depth)
     }
 
     private func initializerEnded(_ pool: UInt32, on slot: Int) {

@@ -53,7 +53,7 @@ struct MPIJob {
             seconds: seconds,
             timedOut: child.timedOut,
             leftovers: startsDaemons ? [] : Leftovers.collect(marked: marker, grace: 3))
-        for line in job.standardOutput.split(separator: "\n") where line.hasPrefix("RESULT ") {
+        for line in job.standardOutput.split(whereSeparator: \.isNewline) where line.hasPrefix("RESULT ") {
             let parts = line.split(separator: " ", maxSplits: 2)
             guard parts.count == 3 else { continue }
             job.facts[String(parts[1])] = Data(parts[2].utf8)
