@@ -29,6 +29,11 @@ struct PoolScenarios {
         case "big-argument": try withPool(LifecycleScenarios.bigArgument)
         case "no-argument": try withPool(LifecycleScenarios.noArgument)
         case "shared": try SharedScenarios.run(killingAWorker: CommandLine.arguments.dropFirst(2).first == "kill")
+        case "interrupt":
+            let arguments = Array(CommandLine.arguments.dropFirst(2))
+            try await InterruptScenarios.run(
+                signal: arguments.first == "SIGINT" ? SIGINT : SIGTERM, wholeGroup: arguments.contains("group"),
+                async: arguments.contains("async"))
         case "progress": try ProgressScenarios.run()
         case "metrics": try MetricsScenarios.run()
         case "progress-bar": try ProgressScenarios.bar()

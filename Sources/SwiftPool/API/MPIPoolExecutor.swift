@@ -29,6 +29,26 @@ public final class MPIPoolExecutor: Sendable {
         return nanos == 0 ? nil : .nanoseconds(Int64(nanos))
     }
 
+    /// The signal, SIGINT or SIGTERM, that interrupted the pools on rank 0; nil until one does.
+    ///
+    /// On the first of these signals (Ctrl-C; Slurm's `--signal=B:TERM@120` warning before the time
+    /// limit; `scancel`; `kill`), queued tasks are cancelled (their waiters wake with
+    /// ``PoolError/Code/cancelled``), running tasks fail with `cancelled` and their workers are
+    /// stopped, every later submit or map throws, and the body of an async
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:isolation:_:)`` is cancelled. The
+    /// program then has 5 s (`SWIFTPOOL_INTERRUPT_GRACE_SECONDS`) to save what it has and exit; its
+    /// exit status is 128 + the signal unless it exits with another non-zero one. A second signal
+    /// exits at once.
+    ///
+    /// ```swift
+    /// do {
+    ///     results = try pool.map(Simulate(), cases)
+    /// } catch where MPIPoolExecutor.interruptingSignal != nil {
+    ///     try save(partialResults)    // what finished, from done callbacks or futures
+    /// }
+    /// ```
+    public static var interruptingSignal: Int32? { Interruption.signal }
+
     let runtime: PoolRuntime
     let id: UInt32
     let status = PoolStatus()
@@ -123,7 +143,7 @@ public final class MPIPoolExecutor: Sendable {
             runtime: runtime, maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries,
             taskTimeout: taskTimeout)
         do {
-            let result = try await body(pool)
+            let result = try await Interruption.cancellingOnSignal { try await body(pool) }
             await pool.shutdown()
             return result
         } catch {
@@ -215,6 +235,8 @@ public final class MPIPoolExecutor: Sendable {
 
     func checkAcceptsWork(_ action: String) throws {
         if isShutDown.load(ordering: .acquiring) { throw PoolError.shutDown(action) }
+        // Checked here too: the scheduler hears of the signal a moment after the program may.
+        if let signal = Interruption.signal { throw Interruption.error(signal: signal) }
         if let broken = status.broken { throw broken }
     }
 

@@ -16,6 +16,8 @@ enum ExecutorCommand: Sendable {
     case releaseShared(UInt64)
     /// News from the lifeline monitor: a worker connected, or is gone.
     case lifeline(LifelineEvent)
+    /// SIGINT or SIGTERM reached rank 0: cancel and fail everything, run nothing more.
+    case interrupt(Int32)
     /// The program is ending: finish all work, stop the workers and finalize MPI.
     case finish
 }

@@ -76,6 +76,7 @@ final class PoolRuntime: Sendable {
                 switch launch(requestedWorkers: requestedWorkers) {
                 case .success(.executor(let runtime)):
                     state = .executor(runtime)
+                    Interruption.install { runtime.inbox.post(.interrupt($0)) }
                     // `on_exit` rather than `atexit`: the handler needs the program's exit status.
                     on_exit({ status, _ in PoolRuntime.finishAtExit(status: status) }, nil)
                     return .executor(runtime)
@@ -105,10 +106,16 @@ final class PoolRuntime: Sendable {
             return runtime
         }
         guard let runtime else { return }
+        let interrupted = Interruption.exitStatus(after: status)
+        let status = interrupted ?? status
         exitStatus.store(status, ordering: .relaxed)
         LaunchPlan.recordExitStatus(status)
         runtime.inbox.post(.finish)
         runtime.thread.join()
+        if interrupted != nil {
+            fflush(nil)
+            _exit(status)
+        }
         if endsWithoutFinalize.load(ordering: .acquiring) {
             LaunchPlan.releaseLauncher(waitingFor: unreachableHosts.withLock { $0 })
             fflush(nil)
@@ -247,6 +254,7 @@ final class PoolRuntime: Sendable {
         tell(.executor(inbox))
         scheduler.run()
         _ = scheduler.stopWorkers()
+        if scheduler.interruption != nil { scheduler.killSpawnedWorkers() }
         // A worker still busy when its lifeline closes ends itself, so none outlives the program.
         _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
         lifelines.shutdown()
@@ -287,7 +295,11 @@ final class PoolRuntime: Sendable {
             try? MPIEnvironment.finalize()
             return
         }
-        if clean && !lifelines.sawUnannouncedClosure {
+        if scheduler.interruption != nil {
+            // Busy workers end themselves as their lifelines close; nobody waits for them.
+            lifelines.shutdown()
+            endsWithoutFinalize.store(true, ordering: .releasing)
+        } else if clean && !lifelines.sawUnannouncedClosure {
             try? communicator.free()
             finalize(within: 10_000_000_000) { exitStatus.load(ordering: .relaxed) }
             lifelines.shutdown()

@@ -90,11 +90,14 @@ extension Scheduler {
             }
         }
 
-        // A loss is never routine: the user sees it even when every task still succeeds.
+        // A loss is never routine: the user sees it even when every task still succeeds. (After an
+        // interruption, workers ending is expected: SIGTERM often reaches them too.)
         let failed = worker.tasks.count - tasks.count
-        printToStandardError(
-            "SwiftPool: \(loss); \(tasks.count) unfinished task(s) go back to the queue"
-                + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
+        if interruption == nil {
+            printToStandardError(
+                "SwiftPool: \(loss); \(tasks.count) unfinished task(s) go back to the queue"
+                    + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
+        }
         if recruiter != nil {
             if worker.isReplacement && !worker.wasReady {
                 printToStandardError(

@@ -16,7 +16,7 @@ extension Scheduler {
     func stopWorkers() -> Bool {
         guard let lifelines else { return true }
         lifelines.beginStopping()
-        let clean = losses.isEmpty && !mpiFailed
+        let clean = losses.isEmpty && !mpiFailed && interruption == nil
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
         var pending = sends.map(\.send)

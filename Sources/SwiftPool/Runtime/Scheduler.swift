@@ -56,6 +56,8 @@ final class Scheduler {
     var nextSharedValueScan: UInt64 = 0
     /// swift-metrics' counters, when the program set up a backend.
     let metrics = PoolMetrics.ifBootstrapped()
+    /// Set once SIGINT or SIGTERM interrupted the pools: the error their tasks failed with.
+    var interruption: PoolError?
     /// Tasks queued in all pools, as last reported to ``metrics``.
     private var reportedQueueDepth = -1
 
@@ -248,6 +250,8 @@ final class Scheduler {
                 }
             case .lifeline(let event):
                 handle(event)
+            case .interrupt(let signal):
+                interrupt(signal: signal)
             case .finish:
                 finishing = true
             }
@@ -482,6 +486,8 @@ final class Scheduler {
             let runNanos = try ReplyFrame.runTime(of: frame.bytes)
             let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[ReplyFrame.payloadOffset...])
             guard let task = workers[slot].tasks.first, task.id == header.id else {
+                // After an interruption, replies to the tasks it failed still come in.
+                if interruption != nil { return }
                 throw PoolError(
                     .protocolViolation,
                     "rank \(workers[slot].rank) replied to task \(header.id), which it does not hold")

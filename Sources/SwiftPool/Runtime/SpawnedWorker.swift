@@ -28,6 +28,8 @@ enum SpawnedWorker {
 
     /// The worker's whole life, on the thread that runs its tasks; ends the process.
     static func run(welcomeDescriptor: Int32) -> Never {
+        // Ctrl-C reaches the whole process group; rank 0 decides what it means and ends us.
+        signal(SIGINT, SIG_IGN)
         let host = currentHostName()
         var bytes = [UInt8](repeating: 0, count: Welcome.size + 8)
         var filled = 0
