@@ -34,6 +34,7 @@ struct PoolScenarios {
             try await InterruptScenarios.run(
                 signal: arguments.first == "SIGINT" ? SIGINT : SIGTERM, wholeGroup: arguments.contains("group"),
                 async: arguments.contains("async"))
+        case "output": try OutputScenarios.run()
         case "progress": try ProgressScenarios.run()
         case "metrics": try MetricsScenarios.run()
         case "progress-bar": try ProgressScenarios.bar()

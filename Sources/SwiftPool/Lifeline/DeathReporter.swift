@@ -76,6 +76,7 @@ enum DeathReporter {
 /// while this handler runs, so the previous action takes it as soon as the handler returns.
 /// Async-signal-safe: an atomic load, `send`, `sigaction` and `raise`, with the record on the stack.
 private let reportSignal: @convention(c) (Int32) -> Void = { signal in
+    OutputForwarder.finishForCrash()
     DeathReporter.write(LifelineRecord(kind: .signalled, value: signal))
     DeathReporter.disarm()
     DeathReporter.restorePrevious(signal)
@@ -83,6 +84,8 @@ private let reportSignal: @convention(c) (Int32) -> Void = { signal in
 }
 
 private let reportExit: @convention(c) (Int32, UnsafeMutableRawPointer?) -> Void = { status, _ in
+    guard DeathReporter.lifeline.load(ordering: .acquiring) >= 0 else { return }
+    OutputForwarder.finish(timeoutNanos: 1_000_000_000)
     DeathReporter.write(LifelineRecord(kind: .exiting, value: status))
     DeathReporter.disarm()
 }

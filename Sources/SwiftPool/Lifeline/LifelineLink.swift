@@ -10,6 +10,8 @@ import Synchronization
 final class LifelineLink: Sendable {
     private let descriptor: Int32
     private let stopping = Atomic<Bool>(false)
+    /// Held while a record goes out, so a heartbeat never lands inside forwarded output.
+    private let sending = Mutex(())
 
     /// Connects to rank 0 and says who this is; exits the process when it cannot, since a worker
     /// rank 0 cannot watch must not take tasks.
@@ -31,6 +33,7 @@ final class LifelineLink: Sendable {
         }
         let link = LifelineLink(descriptor: descriptor)
         DeathReporter.install(descriptor: descriptor)
+        OutputForwarder.start { [link] stream, bytes in link.sendOutput(stream: stream, bytes) }
         let rank = welcome.rank
         let settings = welcome.settings
         DedicatedThread.start(stackBytes: 256 * 1024) { [link] in link.watch(rank: rank, host: host, settings: settings)
@@ -43,9 +46,22 @@ final class LifelineLink: Sendable {
 
     /// Rank 0 asked this worker to stop: from now on a closed lifeline is expected.
     func announceStop() {
+        OutputForwarder.finish()
         stopping.store(true, ordering: .releasing)
         DeathReporter.disarm()
-        TCPSocket.send(LifelineRecord(kind: .stopping), on: descriptor)
+        sending.withLock { _ in _ = TCPSocket.send(LifelineRecord(kind: .stopping), on: descriptor) }
+    }
+
+    /// Sends what a task wrote to `stream` (1 or 2), waiting while the connection is full, so a
+    /// task that writes faster than rank 0 prints is slowed rather than losing output. False when
+    /// the connection is gone.
+    func sendOutput(stream: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        let value = Int32(bitPattern: UInt32(bytes.count) | (stream == 2 ? 1 << 31 : 0))
+        return sending.withLock { _ in
+            withUnsafeBytes(of: LifelineRecord(kind: .output, value: value).bytes) {
+                TCPSocket.sendAll($0, on: descriptor)
+            } && TCPSocket.sendAll(bytes, on: descriptor)
+        }
     }
 
     private func watch(rank: Int, host: String, settings: LifelineSettings) {
@@ -83,7 +99,7 @@ final class LifelineLink: Sendable {
                 Self.exitNow(code: 1)
             }
             if now >= nextBeat {
-                TCPSocket.send(LifelineRecord(kind: .heartbeat), on: descriptor)
+                sending.withLock { _ in _ = TCPSocket.send(LifelineRecord(kind: .heartbeat), on: descriptor) }
                 nextBeat = now &+ settings.heartbeatNanos
             }
         }
@@ -93,6 +109,7 @@ final class LifelineLink: Sendable {
     /// report an exit that rank 0 already knows about.
     static func exitNow(code: Int32) -> Never {
         DeathReporter.disarm()
+        OutputForwarder.finish(timeoutNanos: 500_000_000)
         fflush(nil)
         _exit(code)
     }

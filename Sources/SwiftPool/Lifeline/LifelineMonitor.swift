@@ -76,7 +76,7 @@ final class LifelineMonitor: Sendable {
 
     /// A worker has been told where to connect: it must do so within the time allowed, with a
     /// data connection too when it talks to rank 0 without MPI.
-    func expect(rank: Int) { control.send(.expect(rank: rank)) }
+    func expect(rank: Int, host: String) { control.send(.expect(rank: rank, host: host)) }
     /// Rank 0 has given this worker up: close its lifeline, so that it ends itself.
     func forget(rank: Int) { control.send(.forget(rank: rank)) }
     /// Tells this worker to end its process now, then closes its lifeline.
@@ -108,7 +108,7 @@ final class LifelineMonitor: Sendable {
 /// What the executor's thread and the monitor thread share: commands in, a count out.
 private final class MonitorControl: Sendable {
     enum Command {
-        case expect(rank: Int)
+        case expect(rank: Int, host: String)
         case forget(rank: Int)
         case terminate(rank: Int)
         case stopping
@@ -187,6 +187,8 @@ private final class MonitorLoop {
     private var expected: [Int: UInt64] = [:]
     private var stopping = false
     private var nextHeartbeat: UInt64 = 0
+    /// What workers' tasks wrote, being put back into lines.
+    private var output = OutputLines()
 
     /// A stranger must show the secret within this long.
     private static let helloNanos: UInt64 = 2_000_000_000
@@ -210,8 +212,9 @@ private final class MonitorLoop {
             // tells that worker where to connect, so a hello never arrives before its `expect`.
             for command in control.take() {
                 switch command {
-                case .expect(let rank):
+                case .expect(let rank, let host):
                     expected[rank] = monotonicNanos() &+ settings.connectNanos
+                    output.setHost(host, rank: rank)
                 case .forget(let rank): drop(rank)
                 case .terminate(let rank):
                     if let lifeline = lifelines[rank] {
@@ -316,10 +319,22 @@ private final class MonitorLoop {
     private func readLifelines() {
         for rank in Array(lifelines.keys) {
             guard var lifeline = lifelines[rank] else { continue }
-            let outcome = TCPSocket.readAvailable(lifeline.descriptor, into: &lifeline.received)
+            let outcome = TCPSocket.readAvailable(lifeline.descriptor, into: &lifeline.received, limit: 1 << 16)
             var consumed = 0
             while lifeline.received.count - consumed >= LifelineRecord.size {
                 let record = LifelineRecord.read(lifeline.received, at: consumed)
+                if let record, record.kind == .output {
+                    // Output is a record and its bytes; wait until all of them are here.
+                    let value = UInt32(bitPattern: record.value)
+                    let count = Int(value & 0x7fff_ffff)
+                    let start = consumed + LifelineRecord.size
+                    guard lifeline.received.count - start >= count else { break }
+                    output.append(
+                        lifeline.received[start..<start + count], rank: rank, stream: value >> 31 == 1 ? 2 : 1)
+                    consumed = start + count
+                    lifeline.lastHeard = monotonicNanos()
+                    continue
+                }
                 consumed += LifelineRecord.size
                 lifeline.lastHeard = monotonicNanos()
                 guard let record, !lifeline.settled else { continue }
@@ -331,7 +346,7 @@ private final class MonitorLoop {
                     lifeline.settled = true
                     if !stopping { report(.lost(rank: rank, .signalled(record.value))) }
                 case .stopping: lifeline.settled = true
-                case .heartbeat, .terminate: break
+                case .heartbeat, .terminate, .output: break
                 }
             }
             lifeline.received.removeFirst(consumed)
@@ -369,6 +384,7 @@ private final class MonitorLoop {
 
     private func drop(_ rank: Int) {
         expected[rank] = nil
+        output.finish(rank: rank)
         guard let lifeline = lifelines.removeValue(forKey: rank) else { return }
         close(lifeline.descriptor)
         control.openLifelines.subtract(1, ordering: .releasing)

@@ -63,6 +63,9 @@ struct LifelineRecord: Equatable {
         case stopping
         /// Rank 0: end your process now (its task ran past the pool's task timeout).
         case terminate
+        /// Worker: bytes its tasks wrote follow. The value's low 31 bits are their count, its top
+        /// bit the stream (clear: standard output; set: standard error).
+        case output
     }
 
     var kind: Kind

@@ -382,6 +382,7 @@ final class PoolRuntime: Sendable {
     /// without running exit handlers that could still be racing the daemon.
     private static func exitWorker(code: Int32) -> Never {
         DeathReporter.disarm()
+        OutputForwarder.finish(timeoutNanos: 500_000_000)
         signal(SIGPIPE, SIG_IGN)
         fflush(nil)
         _exit(code)

@@ -205,7 +205,7 @@ extension Scheduler {
         for slot in slots {
             let rank = nextRank
             nextRank += 1
-            lifelines.expect(rank: rank)
+            lifelines.expect(rank: rank, host: currentHostName())
             let started = try recruiter.start(
                 Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings))
             let channel = channels.count

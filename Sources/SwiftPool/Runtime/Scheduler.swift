@@ -152,7 +152,7 @@ final class Scheduler {
             slotByRank[rank] = slot
             guard let lifelines else { continue }
             let endpoint = lifelines.endpoint(forWorkerOn: peer.host, addresses: peer.addresses)
-            lifelines.expect(rank: rank)
+            lifelines.expect(rank: rank, host: peer.host)
             try Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings)
                 .send(on: communicator, to: source)
         }

@@ -111,6 +111,23 @@ enum TCPSocket {
         Glibc.send(descriptor, bytes.baseAddress, bytes.count, Int32(MSG_NOSIGNAL)) == bytes.count
     }
 
+    /// Sends all the bytes, waiting (up to 10 s at a time) while the connection is full; false
+    /// when it fails or stays full.
+    static func sendAll(_ bytes: UnsafeRawBufferPointer, on descriptor: Int32) -> Bool {
+        var sent = 0
+        while sent < bytes.count {
+            let count = Glibc.send(descriptor, bytes.baseAddress! + sent, bytes.count - sent, Int32(MSG_NOSIGNAL))
+            if count > 0 {
+                sent += count
+                continue
+            }
+            guard count < 0, errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR else { return false }
+            var entry = pollfd(fd: descriptor, events: Int16(POLLOUT), revents: 0)
+            guard poll(&entry, 1, 10_000) > 0 else { return false }
+        }
+        return true
+    }
+
     @discardableResult
     static func send(_ record: LifelineRecord, on descriptor: Int32) -> Bool {
         withUnsafeBytes(of: record.bytes) { send($0, on: descriptor) }

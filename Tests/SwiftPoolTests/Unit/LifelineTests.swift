@@ -75,7 +75,7 @@ struct LifelineTests {
         let events = Events()
         let monitor = try Self.monitor(events)
         defer { monitor.shutdown() }
-        monitor.expect(rank: 3)
+        monitor.expect(rank: 3, host: "test")
         usleep(20_000)
         let descriptor = try Self.connect(monitor)
         let hello = LifelineHello(rank: 3, processID: getpid()).encoded(secret: monitor.secret)
@@ -97,7 +97,7 @@ struct LifelineTests {
         #expect(hello.withUnsafeBytes { TCPSocket.send($0, on: descriptor) })
         // Long enough for the monitor to read the whole hello while rank 4 is not expected yet.
         usleep(200_000)
-        monitor.expect(rank: 4)
+        monitor.expect(rank: 4, host: "test")
         #expect(events.wait(seconds: 2) { $0.contains { if case .connected(4) = $0 { true } else { false } } })
         #expect(!Self.closesWithin(descriptor, seconds: 0.2))
     }
@@ -111,7 +111,7 @@ struct LifelineTests {
             1: LifelineRecord(kind: .exiting, value: 3), 2: LifelineRecord(kind: .signalled, value: SIGSEGV),
             3: LifelineRecord(kind: .stopping),
         ]
-        for rank in records.keys { monitor.expect(rank: rank) }
+        for rank in records.keys { monitor.expect(rank: rank, host: "test") }
         usleep(20_000)
         for (rank, record) in records {
             let descriptor = try Self.connect(monitor)
@@ -135,7 +135,7 @@ struct LifelineTests {
         let events = Events()
         let monitor = try Self.monitor(events)
         defer { monitor.shutdown() }
-        monitor.expect(rank: 5)
+        monitor.expect(rank: 5, host: "test")
         usleep(20_000)
         let descriptor = try Self.connect(monitor)
         defer { close(descriptor) }
@@ -153,7 +153,7 @@ struct LifelineTests {
         let events = Events()
         let monitor = try Self.monitor(events)
         defer { monitor.shutdown() }
-        monitor.expect(rank: 9)
+        monitor.expect(rank: 9, host: "test")
         #expect(
             events.wait(seconds: 3) { $0.contains { if case .lost(9, .neverConnected) = $0 { true } else { false } } })
     }
@@ -163,7 +163,7 @@ struct LifelineTests {
         let events = Events()
         let monitor = try Self.monitor(events)
         defer { monitor.shutdown() }
-        monitor.expect(rank: 1)
+        monitor.expect(rank: 1, host: "test")
         usleep(20_000)
 
         let wrongSecret = try Self.connect(monitor)

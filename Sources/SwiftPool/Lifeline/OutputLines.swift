@@ -1,0 +1,77 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Rank 0's side of worker output: puts each worker's bytes back together into lines and writes
+/// every complete line to rank 0's own standard output or error in one `write`, with a tag
+/// (`[rank 2 node7] `) unless `SWIFTPOOL_OUTPUT_TAGS=0`. One line is never cut by another, however
+/// the bytes arrived.
+struct OutputLines {
+    /// Whether lines get their tag: `SWIFTPOOL_OUTPUT_TAGS` other than `0`, `off` or `no`.
+    static let tagsLines: Bool = {
+        guard let text = getenv("SWIFTPOOL_OUTPUT_TAGS") else { return true }
+        return !["0", "off", "no", "false"].contains(String(cString: text).lowercased())
+    }()
+
+    /// A line longer than this is written in parts rather than held without end.
+    static let longestLine = 1 << 20
+
+    private struct Key: Hashable {
+        var rank: Int
+        var stream: Int32
+    }
+
+    private var pending: [Key: [UInt8]] = [:]
+    private var tags: [Int: [UInt8]] = [:]
+
+    /// Names the worker of `rank` for its lines.
+    mutating func setHost(_ host: String, rank: Int) {
+        tags[rank] = Array("[rank \(rank) \(host)] ".utf8)
+    }
+
+    /// Takes bytes a worker wrote to `stream` (1 or 2) and writes the lines they complete.
+    mutating func append(_ bytes: ArraySlice<UInt8>, rank: Int, stream: Int32) {
+        let key = Key(rank: rank, stream: stream)
+        var buffer = pending[key, default: []]
+        buffer += bytes
+        var start = buffer.startIndex
+        while let newline = buffer[start...].firstIndex(of: UInt8(ascii: "\n")) {
+            write(buffer[start...newline], rank: rank, stream: stream)
+            start = newline + 1
+        }
+        if buffer.count - start > Self.longestLine {
+            write(buffer[start...] + [UInt8(ascii: "\n")], rank: rank, stream: stream)
+            start = buffer.endIndex
+        }
+        buffer.removeFirst(start - buffer.startIndex)
+        pending[key] = buffer.isEmpty ? nil : buffer
+    }
+
+    /// The worker of `rank` is gone: writes what it left without a newline, ending the line.
+    mutating func finish(rank: Int) {
+        for stream: Int32 in [1, 2] {
+            guard let rest = pending.removeValue(forKey: Key(rank: rank, stream: stream)) else { continue }
+            write(rest[...] + [UInt8(ascii: "\n")], rank: rank, stream: stream)
+        }
+        tags[rank] = nil
+    }
+
+    private func write(_ line: ArraySlice<UInt8>, rank: Int, stream: Int32) {
+        let tag = Self.tagsLines ? tags[rank] ?? Array("[rank \(rank)] ".utf8) : []
+        let whole = tag + line
+        whole.withUnsafeBytes { bytes in
+            var written = 0
+            while written < bytes.count {
+                let count = Glibc.write(
+                    stream == 2 ? STDERR_FILENO : STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
+                if count > 0 {
+                    written += count
+                } else if count < 0 && errno == EINTR {
+                    continue
+                } else {
+                    return
+                }
+            }
+        }
+    }
+}
