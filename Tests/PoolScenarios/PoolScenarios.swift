@@ -35,6 +35,7 @@ struct PoolScenarios {
                 signal: arguments.first == "SIGINT" ? SIGINT : SIGTERM, wholeGroup: arguments.contains("group"),
                 async: arguments.contains("async"))
         case "output": try OutputScenarios.run()
+        case "logging": try LoggingScenarios.run()
         case "progress": try ProgressScenarios.run()
         case "metrics": try MetricsScenarios.run()
         case "progress-bar": try ProgressScenarios.bar()

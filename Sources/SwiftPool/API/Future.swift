@@ -139,7 +139,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
             do {
                 try callback(self)
             } catch {
-                CallbackQueue.logger.error("a done callback of \(self) threw \(type(of: error)): \(error)")
+                RuntimeLog.error("a done callback of \(self) threw \(type(of: error)): \(error)")
             }
         }
         let runNow = state.withLock { state -> Bool in
@@ -277,7 +277,6 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
 /// that owns MPI and never run two at once.
 enum CallbackQueue {
     static let queue = DispatchQueue(label: "SwiftPool.callbacks")
-    static let logger = Logger(label: "SwiftPool")
 }
 
 enum FuturePhase {

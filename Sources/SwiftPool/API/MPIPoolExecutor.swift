@@ -1,10 +1,11 @@
+import Logging
 import Synchronization
 
 /// A pool of MPI worker processes that run ``RemoteFunction``s: Python's
 /// `concurrent.futures.ProcessPoolExecutor` and `mpi4py.futures.MPIPoolExecutor`, for Swift.
 ///
 /// Every process of the job runs the same program. Rank 0 runs the pool; every other rank serves
-/// tasks inside ``run(maxWorkers:initializer:maxRetries:taskTimeout:_:)-(_,_,_,_,(MPIPoolExecutor)->T)`` (or the initializer)
+/// tasks inside ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:_:)-(_,_,_,_,_,(MPIPoolExecutor)->T)`` (or the initializer)
 /// and never returns from it: it finalizes MPI and exits 0 once the program on rank 0 ends.
 ///
 /// ```swift
@@ -35,7 +36,7 @@ public final class MPIPoolExecutor: Sendable {
     /// limit; `scancel`; `kill`), queued tasks are cancelled (their waiters wake with
     /// ``PoolError/Code/cancelled``), running tasks fail with `cancelled` and their workers are
     /// stopped, every later submit or map throws, and the body of an async
-    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:isolation:_:)`` is cancelled. The
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:isolation:_:)`` is cancelled. The
     /// program then has 5 s (`SWIFTPOOL_INTERRUPT_GRACE_SECONDS`) to save what it has and exit; its
     /// exit status is 128 + the signal unless it exits with another non-zero one. A second signal
     /// exits at once.
@@ -73,10 +74,15 @@ public final class MPIPoolExecutor: Sendable {
     ///     worker process ends itself (and, in the plain start, is replaced), and its future fails
     ///     with ``PoolError/Code/timedOut``; it is not run again. Nil (the default) for no limit.
     ///     Not enforced when tasks run in-process (a job of one process).
+    ///   - logger: where SwiftPool logs on rank 0: warnings a person must see (a worker lost, a
+    ///     signal), routine events at `debug`, and the records tasks log on workers through
+    ///     ``PoolProcess/logger(label:)``, with `rank` and `host` metadata. The first pool's logger
+    ///     serves the whole program.
     public convenience init(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil
+        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool")
     ) throws {
+        RuntimeLog.adopt(logger)
         switch try PoolRuntime.start(requestedWorkers: maxWorkers) {
         case .worker: PoolRuntime.parkForever()
         case .executor(let runtime):
@@ -115,25 +121,27 @@ public final class MPIPoolExecutor: Sendable {
     ///
     /// Every process calls this. On worker ranks it never returns: they serve tasks until rank 0's
     /// program ends, then exit 0. Code before it runs on every rank; `body` and what follows run on
-    /// rank 0 only. The parameters are those of ``init(maxWorkers:initializer:maxRetries:taskTimeout:)``.
+    /// rank 0 only. The parameters are those of ``init(maxWorkers:initializer:maxRetries:taskTimeout:logger:)``.
     public static func run<T>(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil, _ body: (MPIPoolExecutor) throws -> T
+        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool"), _ body: (MPIPoolExecutor) throws -> T
     ) throws -> T {
         let pool = try MPIPoolExecutor(
-            maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries, taskTimeout: taskTimeout)
+            maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries, taskTimeout: taskTimeout,
+            logger: logger)
         defer { pool.shutdown(wait: true) }
         return try body(pool)
     }
 
     /// Runs an async `body` with a new pool on rank 0 and shuts the pool down when `body` returns or
     /// throws, waiting for every submitted task. See
-    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:_:)-(_,_,_,_,(MPIPoolExecutor)->T)``.
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:_:)-(_,_,_,_,_,(MPIPoolExecutor)->T)``.
     public static func run<T>(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil, isolation: isolated (any Actor)? = #isolation,
-        _ body: (MPIPoolExecutor) async throws -> T
+        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool"),
+        isolation: isolated (any Actor)? = #isolation, _ body: (MPIPoolExecutor) async throws -> T
     ) async throws -> T {
+        RuntimeLog.adopt(logger)
         guard case .executor(let runtime) = try PoolRuntime.start(requestedWorkers: maxWorkers) else {
             // A worker: suspend for good; the MPI thread exits the process when rank 0 is done.
             await withUnsafeContinuation { (_: UnsafeContinuation<Void, Never>) in }

@@ -1,3 +1,4 @@
+import Logging
 import Synchronization
 
 /// Where the calling code runs, for a task that wants to say which worker ran it
@@ -16,4 +17,30 @@ public enum PoolProcess {
     public static var hostName: String { currentHostName() }
 
     static func setRank(_ rank: Int) { knownRank.store(rank, ordering: .relaxed) }
+
+    /// A logger for code in tasks, whose records reach rank 0's logger (the first pool's
+    /// `logger`) with `rank` and `host` metadata, like Dask's `forward_logging` and Ray's
+    /// `log_to_driver`. Its level is `info` unless set otherwise; rank 0's logger filters again.
+    ///
+    /// ```swift
+    /// struct Fit: RemoteFunction {
+    ///     func callAsFunction(_ sample: Sample) -> Model {
+    ///         let log = PoolProcess.logger(label: "fit")
+    ///         log.info("fitting", metadata: ["size": "\(sample.count)"])
+    ///         ...
+    ///     }
+    /// }
+    /// ```
+    ///
+    /// On rank 0 (tasks run in-process, or code outside tasks) it logs to rank 0's logger directly.
+    public static func logger(label: String) -> Logger {
+        guard let rank, rank > 0 else {
+            var logger = RuntimeLog.logger
+            logger[metadataKey: "label"] = .string(label)
+            logger[metadataKey: "rank"] = "0"
+            logger[metadataKey: "host"] = .string(hostName)
+            return logger
+        }
+        return Logger(label: label, factory: { ForwardingLogHandler(label: $0) })
+    }
 }

@@ -32,6 +32,7 @@ final class LifelineLink: Sendable {
             exitNow(code: 1)
         }
         let link = LifelineLink(descriptor: descriptor)
+        current.withLock { $0 = link }
         DeathReporter.install(descriptor: descriptor)
         OutputForwarder.start { [link] stream, bytes in link.sendOutput(stream: stream, bytes) }
         let rank = welcome.rank
@@ -43,6 +44,15 @@ final class LifelineLink: Sendable {
     }
 
     private init(descriptor: Int32) { self.descriptor = descriptor }
+
+    /// This worker's lifeline, once open.
+    private static let current = Mutex<LifelineLink?>(nil)
+
+    /// Sends an encoded log record to rank 0; false when this process has no lifeline.
+    static func send(log bytes: WireBuffer) -> Bool {
+        guard let link = current.withLock({ $0 }) else { return false }
+        return withExtendedLifetime(bytes) { link.sendRecord(kind: .log, value: Int32(bytes.count), bytes.bytes) }
+    }
 
     /// Rank 0 asked this worker to stop: from now on a closed lifeline is expected.
     func announceStop() {
@@ -56,9 +66,13 @@ final class LifelineLink: Sendable {
     /// task that writes faster than rank 0 prints is slowed rather than losing output. False when
     /// the connection is gone.
     func sendOutput(stream: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
-        let value = Int32(bitPattern: UInt32(bytes.count) | (stream == 2 ? 1 << 31 : 0))
-        return sending.withLock { _ in
-            withUnsafeBytes(of: LifelineRecord(kind: .output, value: value).bytes) {
+        sendRecord(kind: .output, value: Int32(bitPattern: UInt32(bytes.count) | (stream == 2 ? 1 << 31 : 0)), bytes)
+    }
+
+    /// Sends a record followed by its bytes, whole, however full the connection is.
+    private func sendRecord(kind: LifelineRecord.Kind, value: Int32, _ bytes: UnsafeRawBufferPointer) -> Bool {
+        sending.withLock { _ in
+            withUnsafeBytes(of: LifelineRecord(kind: kind, value: value).bytes) {
                 TCPSocket.sendAll($0, on: descriptor)
             } && TCPSocket.sendAll(bytes, on: descriptor)
         }

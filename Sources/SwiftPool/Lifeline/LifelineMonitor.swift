@@ -102,6 +102,8 @@ final class LifelineMonitor: Sendable {
     func shutdown() {
         control.send(.shutdown)
         thread.join()
+        // Workers' last lines are written before the program ends.
+        StandardStreamWriter.shared.drain(timeoutNanos: 2_000_000_000)
     }
 }
 
@@ -189,6 +191,8 @@ private final class MonitorLoop {
     private var nextHeartbeat: UInt64 = 0
     /// What workers' tasks wrote, being put back into lines.
     private var output = OutputLines()
+    /// Each worker's host, for its forwarded log records.
+    private var hosts: [Int: String] = [:]
 
     /// A stranger must show the secret within this long.
     private static let helloNanos: UInt64 = 2_000_000_000
@@ -215,6 +219,7 @@ private final class MonitorLoop {
                 case .expect(let rank, let host):
                     expected[rank] = monotonicNanos() &+ settings.connectNanos
                     output.setHost(host, rank: rank)
+                    hosts[rank] = host
                 case .forget(let rank): drop(rank)
                 case .terminate(let rank):
                     if let lifeline = lifelines[rank] {
@@ -323,14 +328,18 @@ private final class MonitorLoop {
             var consumed = 0
             while lifeline.received.count - consumed >= LifelineRecord.size {
                 let record = LifelineRecord.read(lifeline.received, at: consumed)
-                if let record, record.kind == .output {
-                    // Output is a record and its bytes; wait until all of them are here.
+                if let record, record.kind == .output || record.kind == .log {
+                    // A record with bytes after it; wait until all of them are here.
                     let value = UInt32(bitPattern: record.value)
                     let count = Int(value & 0x7fff_ffff)
                     let start = consumed + LifelineRecord.size
                     guard lifeline.received.count - start >= count else { break }
-                    output.append(
-                        lifeline.received[start..<start + count], rank: rank, stream: value >> 31 == 1 ? 2 : 1)
+                    let bytes = lifeline.received[start..<start + count]
+                    if record.kind == .output {
+                        output.append(bytes, rank: rank, stream: value >> 31 == 1 ? 2 : 1)
+                    } else {
+                        forwardLog(bytes, rank: rank)
+                    }
                     consumed = start + count
                     lifeline.lastHeard = monotonicNanos()
                     continue
@@ -346,7 +355,7 @@ private final class MonitorLoop {
                     lifeline.settled = true
                     if !stopping { report(.lost(rank: rank, .signalled(record.value))) }
                 case .stopping: lifeline.settled = true
-                case .heartbeat, .terminate, .output: break
+                case .heartbeat, .terminate, .output, .log: break
                 }
             }
             lifeline.received.removeFirst(consumed)
@@ -380,6 +389,12 @@ private final class MonitorLoop {
             expected[rank] = nil
             report(.lost(rank: rank, .neverConnected(nanos: settings.connectNanos)))
         }
+    }
+
+    /// Hands a log record from a task on the worker of `rank` to rank 0's logger.
+    private func forwardLog(_ bytes: ArraySlice<UInt8>, rank: Int) {
+        let record = Array(bytes).withUnsafeBytes { try? WireDecoder.decode(ForwardedLogRecord.self, from: $0) }
+        record?.log(to: RuntimeLog.logger, rank: rank, host: hosts[rank] ?? "?")
     }
 
     private func drop(_ rank: Int) {

@@ -66,6 +66,8 @@ struct LifelineRecord: Equatable {
         /// Worker: bytes its tasks wrote follow. The value's low 31 bits are their count, its top
         /// bit the stream (clear: standard output; set: standard error).
         case output
+        /// Worker: an encoded ``ForwardedLogRecord`` of this many bytes follows.
+        case log
     }
 
     var kind: Kind

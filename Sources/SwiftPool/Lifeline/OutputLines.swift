@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// Rank 0's side of worker output: puts each worker's bytes back together into lines and writes
-/// every complete line to rank 0's own standard output or error in one `write`, with a tag
+/// Rank 0's side of worker output: puts each worker's bytes back together into lines and hands
+/// every complete line to ``StandardStreamWriter``, which writes it in one piece, with a tag
 /// (`[rank 2 node7] `) unless `SWIFTPOOL_OUTPUT_TAGS=0`. One line is never cut by another, however
 /// the bytes arrived.
 struct OutputLines {
@@ -58,20 +58,6 @@ struct OutputLines {
 
     private func write(_ line: ArraySlice<UInt8>, rank: Int, stream: Int32) {
         let tag = Self.tagsLines ? tags[rank] ?? Array("[rank \(rank)] ".utf8) : []
-        let whole = tag + line
-        whole.withUnsafeBytes { bytes in
-            var written = 0
-            while written < bytes.count {
-                let count = Glibc.write(
-                    stream == 2 ? STDERR_FILENO : STDOUT_FILENO, bytes.baseAddress! + written, bytes.count - written)
-                if count > 0 {
-                    written += count
-                } else if count < 0 && errno == EINTR {
-                    continue
-                } else {
-                    return
-                }
-            }
-        }
+        StandardStreamWriter.shared.write(tag + line, to: stream == 2 ? STDERR_FILENO : STDOUT_FILENO)
     }
 }

@@ -67,17 +67,17 @@ enum Interruption {
         let name = number == SIGINT ? "SIGINT" : "SIGTERM"
         guard received.compareExchange(expected: 0, desired: number, ordering: .acquiringAndReleasing).exchanged
         else {
-            printToStandardError("SwiftPool: \(name) again; exiting now")
+            RuntimeLog.warning("\(name) again; exiting now")
             exitNow(128 + received.load(ordering: .acquiring))
         }
-        printToStandardError(
-            "SwiftPool: \(name): queued tasks are cancelled and running ones stopped; the program has "
+        RuntimeLog.warning(
+            "\(name): queued tasks are cancelled and running ones stopped; the program has "
                 + "\(graceSeconds) s to save what it has and exit (\(name) again exits at once)")
         interrupt(number)
         for body in bodies.withLock({ Array($0.values) }) { body.cancel() }
         DedicatedThread.start(stackBytes: 256 * 1024) {
             sleepNanos(UInt64(graceSeconds * 1e9))
-            printToStandardError("SwiftPool: the program did not exit within \(graceSeconds) s of \(name); exiting")
+            RuntimeLog.warning("the program did not exit within \(graceSeconds) s of \(name); exiting")
             exitNow(128 + number)
         }.detach()
     }

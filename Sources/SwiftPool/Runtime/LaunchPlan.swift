@@ -65,7 +65,7 @@ enum LaunchPlan {
     /// and how to start it so the pool carries on instead.
     static func warnIfDeathsEndTheJob(workers: Int) {
         guard startedByLauncher, let advice = deathsEndTheJob else { return }
-        printToStandardError("SwiftPool: \(advice)")
+        RuntimeLog.warning("\(advice)")
     }
 
     /// Writes rank 0's exit status to the file `SWIFTPOOL_EXIT_STATUS_FILE` names, if any. With

@@ -10,11 +10,11 @@ extension Scheduler {
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
                 return
             }
-            tracePoolEvent("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
+            RuntimeLog.debug("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
             do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
         case .lost(let rank, let end):
             guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
-            tracePoolEvent("rank \(rank) lost: \(end.description)")
+            RuntimeLog.debug("rank \(rank) lost: \(end.description)")
             takeLastReplies(from: slot)
             workerLost(slot: slot, end: end)
         }
@@ -94,14 +94,14 @@ extension Scheduler {
         // interruption, workers ending is expected: SIGTERM often reaches them too.)
         let failed = worker.tasks.count - tasks.count
         if interruption == nil {
-            printToStandardError(
-                "SwiftPool: \(loss); \(tasks.count) unfinished task(s) go back to the queue"
+            RuntimeLog.warning(
+                "\(loss); \(tasks.count) unfinished task(s) go back to the queue"
                     + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
         }
         if recruiter != nil {
             if worker.isReplacement && !worker.wasReady {
-                printToStandardError(
-                    "SwiftPool: rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
+                RuntimeLog.warning(
+                    "rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
                         + "before it was ready to take tasks; that is a crash loop, so it is not replaced again "
                         + "(workers left: \(workers.count { $0.isAlive }))")
             } else {
@@ -188,8 +188,8 @@ extension Scheduler {
             try startWorkers(in: slots, asReplacements: true)
         } catch {
             self.recruiter = nil
-            printToStandardError(
-                "SwiftPool: could not start a replacement worker (\(error)); the pool goes on with the "
+            RuntimeLog.warning(
+                "could not start a replacement worker (\(error)); the pool goes on with the "
                     + "\(workers.count { $0.isAlive }) workers it has")
             breakIfNoWorkerRemains()
         }
@@ -215,7 +215,7 @@ extension Scheduler {
                 isReplacement: asReplacements)
             if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
             slotByRank[rank] = slot
-            tracePoolEvent("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
+            RuntimeLog.debug("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
         }
     }
 }
