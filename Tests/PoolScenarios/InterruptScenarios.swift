@@ -7,17 +7,22 @@ import Synchronization
 #endif
 
 enum InterruptScenarios {
-    /// `interrupt SIGNAL group|self [async]`: SIGNAL reaches rank 0 (or its whole process group,
-    /// as a terminal's Ctrl-C does) in the middle of a map of half-second tasks. Reports what the
-    /// program saw, and that it could still run code to save its partial results.
-    static func run(signal: Int32, wholeGroup: Bool, async: Bool) async throws {
+    /// `interrupt SIGNAL group|self|external [async]`: SIGNAL reaches rank 0 (or its whole process
+    /// group, as a terminal's Ctrl-C does) in the middle of a map of half-second tasks; `external`
+    /// sends nothing and runs long enough (100 s of work) for the signal to come from outside, as
+    /// Slurm's walltime warning does. Reports what the program saw, and that it could still run
+    /// code to save its partial results.
+    static func run(signal: Int32, wholeGroup: Bool, external: Bool, async: Bool) async throws {
+        let rounds = external ? 200 : 8
         if async {
             try await MPIPoolExecutor.run { pool in
                 FaultScenarios.reportProcesses(try FaultScenarios.workers(pool), as: "interrupt.processes")
-                signalSoon(signal, wholeGroup: wholeGroup)
+                if !external { signalSoon(signal, wholeGroup: wholeGroup) }
                 var collected: [Int] = []
                 do {
-                    for try await value in pool.mapStream(SleepThenEcho(seconds: 0.5), 0..<(pool.maxWorkers * 8)) {
+                    for try await value in pool.mapStream(
+                        SleepThenEcho(seconds: 0.5), 0..<(pool.maxWorkers * rounds))
+                    {
                         collected.append(value)
                     }
                     Report.fact("interrupt.mapEnded", true)
@@ -31,9 +36,10 @@ enum InterruptScenarios {
         } else {
             try MPIPoolExecutor.run { pool in
                 FaultScenarios.reportProcesses(try FaultScenarios.workers(pool), as: "interrupt.processes")
-                signalSoon(signal, wholeGroup: wholeGroup)
+                if !external { signalSoon(signal, wholeGroup: wholeGroup) }
                 do {
-                    _ = try pool.map(SleepThenEcho(seconds: 0.5), Array(0..<(pool.maxWorkers * 8)), chunkSize: 1)
+                    _ = try pool.map(
+                        SleepThenEcho(seconds: 0.5), Array(0..<(pool.maxWorkers * rounds)), chunkSize: 1)
                     Report.fact("interrupt.mapEnded", true)
                 } catch {
                     Report.fact("interrupt.outcome", Report.failure(error))

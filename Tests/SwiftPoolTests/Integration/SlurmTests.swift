@@ -33,6 +33,27 @@ extension MPIRunTests {
             }
         }
 
+        @Test("near the time limit, Slurm's SIGTERM reaches rank 0 through the script; the program saves and exits 143")
+        func walltimeWarning() throws {
+            try SlurmCluster.with { cluster in
+                for launcher in ["srun", "mpirun"] {
+                    // A 2-minute limit with the warning 110 s before it: about 10 s in (Slurm checks
+                    // limits every few tens of seconds), well before the 100 s of work could end.
+                    let job = try cluster.submit(
+                        scenarios, arguments: ["interrupt", "SIGTERM", "external", "async"], launcher: launcher,
+                        sbatchOptions: ["--time=2", "--signal=B:TERM@110"])
+                    #expect(!job.timedOut)
+                    #expect(job.exitCode == 143, "launcher \(launcher): \(job.standardOutput)")
+                    #expect(job.standardOutput.contains("SIGTERM: passing it on to the program"))
+                    #expect(try job.fact("interrupt.signal", as: Int.self) == 15, "launcher \(launcher)")
+                    #expect(try job.fact("interrupt.bodyCancelled", as: Bool.self), "launcher \(launcher)")
+                    // What finished before the warning was there to save.
+                    #expect(try job.fact("interrupt.saved", as: Int.self) >= 1, "launcher \(launcher)")
+                    #expect((try? job.fact("interrupt.mapEnded", as: Bool.self)) == nil)
+                }
+            }
+        }
+
         @Test("the program's exit status is the batch job's, with either launcher")
         func exitStatus() throws {
             try SlurmCluster.with { cluster in

@@ -41,15 +41,13 @@ struct SlurmCluster {
 
     /// Submits swiftpool.sbatch for a program of this package and waits for the job to end.
     func submit(
-        _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 180
+        _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 180,
+        sbatchOptions: [String] = []
     ) throws -> MPIJob {
         let executable = MPIJob.productsFolder.appendingPathComponent(program).path
         return try MPIJob.launch(
-            [
-                "bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)", Self.batchScript,
-                executable,
-            ]
-                + arguments,
+            ["bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)"] + sbatchOptions
+                + [Self.batchScript, executable] + arguments,
             timeout: timeout,
             environment: [
                 "LAUNCHER": launcher,
