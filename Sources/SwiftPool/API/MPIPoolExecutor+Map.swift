@@ -18,7 +18,7 @@ extension MPIPoolExecutor {
     @inlinable
     public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
         _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil, progress: TaskProgress? = nil
-    ) throws -> [F.Result] {
+    ) throws -> [F.Output] {
         // Inlinable, so that reading the items and joining the results is compiled for the
         // caller's concrete types: a copy, not a generic call per element.
         Self.joined(try mapChunks(function, Array(items), chunkSize: chunkSize, timeout: timeout, progress: progress))
@@ -29,14 +29,14 @@ extension MPIPoolExecutor {
     @inlinable
     public func map<F: RemoteFunction, S: Sequence<F.Argument>>(
         _ function: F, _ items: S, chunkSize: Int? = nil, timeout: Duration? = nil, progress: TaskProgress? = nil
-    ) async throws -> [F.Result] {
+    ) async throws -> [F.Output] {
         Self.joined(
             try await mapChunks(function, Array(items), chunkSize: chunkSize, timeout: timeout, progress: progress))
     }
 
     @inlinable
-    static func joined<Result>(_ parts: [[Result]]) -> [Result] {
-        var results: [Result] = []
+    static func joined<Output>(_ parts: [[Output]]) -> [Output] {
+        var results: [Output] = []
         results.reserveCapacity(parts.reduce(0) { $0 + $1.count })
         for part in parts { results += part }
         return results
@@ -47,7 +47,7 @@ extension MPIPoolExecutor {
     @available(*, noasync)
     func mapChunks<F: RemoteFunction>(
         _ function: F, _ arguments: [F.Argument], chunkSize: Int?, timeout: Duration?, progress: TaskProgress?
-    ) throws -> [[F.Result]] {
+    ) throws -> [[F.Output]] {
         defer { progress?.finish() }
         let deadline = Deadline(after: timeout)
         let chunks = try submitChunks(function, arguments, chunkSize: chunkSize, progress: progress)
@@ -66,17 +66,17 @@ extension MPIPoolExecutor {
     @usableFromInline
     func mapChunks<F: RemoteFunction>(
         _ function: F, _ arguments: [F.Argument], chunkSize: Int?, timeout: Duration?, progress: TaskProgress?
-    ) async throws -> [[F.Result]] {
+    ) async throws -> [[F.Output]] {
         defer { progress?.finish() }
         let chunks = try submitChunks(function, arguments, chunkSize: chunkSize, progress: progress)
-        let collect = { @Sendable () async throws -> [[F.Result]] in
-            var parts: [[F.Result]] = []
+        let collect = { @Sendable () async throws -> [[F.Output]] in
+            var parts: [[F.Output]] = []
             for chunk in chunks { parts.append(try await chunk.value) }
             return parts
         }
         do {
             guard let timeout else { return try await collect() }
-            return try await withThrowingTaskGroup(of: [[F.Result]]?.self) { group in
+            return try await withThrowingTaskGroup(of: [[F.Output]]?.self) { group in
                 group.addTask { try await collect() }
                 group.addTask {
                     try await Task.sleep(for: timeout)
@@ -97,7 +97,7 @@ extension MPIPoolExecutor {
     /// Splits the arguments into chunk tasks and submits them in order.
     private func submitChunks<F: RemoteFunction>(
         _ function: F, _ arguments: [F.Argument], chunkSize: Int?, progress: TaskProgress?
-    ) throws -> [Future<[F.Result]>] {
+    ) throws -> [Future<[F.Output]>] {
         try checkAcceptsWork("map")
         if let chunkSize, chunkSize < 1 {
             throw PoolError(.invalidArgument, "chunkSize must be at least 1, not \(chunkSize)")
@@ -107,12 +107,12 @@ extension MPIPoolExecutor {
         let size =
             chunkSize
             ?? Self.automaticChunkSize(itemCount: arguments.count, workers: maxWorkers, tracked: progress != nil)
-        var chunks: [Future<[F.Result]>] = []
+        var chunks: [Future<[F.Output]>] = []
         chunks.reserveCapacity((arguments.count + size - 1) / size)
         var start = 0
         while start < arguments.count {
             let end = min(start + size, arguments.count)
-            let chunk = Future<[F.Result]>(tracker: outstanding, progress: progress, items: end - start)
+            let chunk = Future<[F.Output]>(tracker: outstanding, progress: progress, items: end - start)
             outstanding.taskSubmitted()
             let slice = ArraySliceEncoding(slice: arguments[start..<end])
             chunks.append(chunk)

@@ -174,11 +174,11 @@ public final class MPIPoolExecutor: Sendable {
     ///   by name in another process (a `private` or function-local type), or when the task holds
     ///   a ``Shared`` value of another pool or one already released.
     public func submit<F: RemoteFunction>(_ function: F, _ argument: F.Argument, progress: TaskProgress? = nil) throws
-        -> Future<F.Result>
+        -> Future<F.Output>
     {
         try checkAcceptsWork("submit a task")
         let name = try FunctionLookup.checkFindable(F.self)
-        let future = Future<F.Result>(tracker: outstanding, progress: progress)
+        let future = Future<F.Output>(tracker: outstanding, progress: progress)
         outstanding.taskSubmitted()
         try enqueue(function, named: name, shape: .single, argument: argument, completion: future)
         return future
@@ -186,7 +186,7 @@ public final class MPIPoolExecutor: Sendable {
 
     /// Schedules a function that takes no argument (all its inputs are stored properties).
     public func submit<F: ArgumentlessRemoteFunction>(_ function: F, progress: TaskProgress? = nil) throws
-        -> Future<F.Result>
+        -> Future<F.Output>
     {
         try submit(function, NoArgument(), progress: progress)
     }

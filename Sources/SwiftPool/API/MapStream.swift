@@ -33,7 +33,7 @@ extension MPIPoolExecutor {
 /// they are iterated.
 public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequence {
     /// Each element is one item's result.
-    public typealias Element = F.Result
+    public typealias Element = F.Output
 
     let pool: MPIPoolExecutor
     let function: F
@@ -56,7 +56,7 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
         let state: StreamState<F, S>
 
         /// The next result; nil once the input is used up and every result handed out.
-        public mutating func next() async throws -> F.Result? { try await state.next() }
+        public mutating func next() async throws -> F.Output? { try await state.next() }
     }
 }
 
@@ -75,7 +75,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     private let progress: TaskProgress?
 
     private struct Chunk {
-        var future: Future<[F.Result]>
+        var future: Future<[F.Output]>
         var submittedAt: UInt64
     }
 
@@ -84,7 +84,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     private var nextIndex = 0
     /// Indices of chunks in the order they finished, for the unordered stream.
     private let finished = Mailbox<Int>()
-    private var buffer: [F.Result] = []
+    private var buffer: [F.Output] = []
     private var bufferPosition = 0
     private var isOver = false
 
@@ -118,7 +118,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
         progress?.finish()
     }
 
-    func next() async throws -> F.Result? {
+    func next() async throws -> F.Output? {
         if let setupError {
             self.setupError = nil
             isOver = true
@@ -161,7 +161,7 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
             if arguments.count < chunkSize { inputExhausted = true }
             guard !arguments.isEmpty else { return }
             try pool.checkAcceptsWork("map")
-            let future = Future<[F.Result]>(tracker: pool.outstanding, progress: progress, items: arguments.count)
+            let future = Future<[F.Output]>(tracker: pool.outstanding, progress: progress, items: arguments.count)
             pool.outstanding.taskSubmitted()
             let index = nextIndex
             nextIndex += 1

@@ -18,11 +18,12 @@
 public protocol RemoteFunction: Codable, Sendable {
     /// What one call takes.
     associatedtype Argument: Codable & Sendable
-    /// What one call returns.
-    associatedtype Result: Codable & Sendable
+    /// What one call returns. (Named `Output`, not `Result`, so it does not hide `Swift.Result`
+    /// inside conforming types.)
+    associatedtype Output: Codable & Sendable
 
     /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
-    func callAsFunction(_ argument: Argument) async throws -> Result
+    func callAsFunction(_ argument: Argument) async throws -> Output
 
     /// Runs the function on every argument of a chunk, in order, and returns their results; the
     /// first error thrown ends the chunk. `map` sends items to workers in chunks.
@@ -31,14 +32,14 @@ public protocol RemoteFunction: Codable, Sendable {
     /// that declares the function type, for that type, so a synchronous `callAsFunction` is a
     /// direct call per item. A type may implement it itself to handle a chunk at once (to share
     /// set-up between items, or to vectorize).
-    func callAsFunction(chunk arguments: [Argument]) async throws -> [Result]
+    func callAsFunction(chunk arguments: [Argument]) async throws -> [Output]
 }
 
 extension RemoteFunction {
     /// Calls ``callAsFunction(_:)`` on each argument in order, stopping at the first error.
     @inlinable
-    public func callAsFunction(chunk arguments: [Argument]) async throws -> [Result] {
-        var results: [Result] = []
+    public func callAsFunction(chunk arguments: [Argument]) async throws -> [Output] {
+        var results: [Output] = []
         results.reserveCapacity(arguments.count)
         for argument in arguments { results.append(try await self(argument)) }
         return results
@@ -47,13 +48,14 @@ extension RemoteFunction {
 
 /// A remote function whose inputs are all stored properties, submitted without an argument:
 /// `pool.submit(ReadHostname())`.
-public protocol ArgumentlessRemoteFunction: RemoteFunction where Argument == NoArgument, Result == Output {
-    /// What one call returns: the function's ``RemoteFunction/Result``, named apart so Swift can
-    /// infer it from ``callAsFunction()``.
-    associatedtype Output: Codable & Sendable
+public protocol ArgumentlessRemoteFunction: RemoteFunction where Argument == NoArgument, Output == Returned {
+    /// The same type as ``RemoteFunction/Output``. Swift infers an associated type only from the
+    /// requirements of the protocol that declares it (restating `Output` here draws a warning), so
+    /// this one lets it infer `Output` from ``callAsFunction()``; code uses `Output`.
+    associatedtype Returned: Codable & Sendable
 
     /// Runs the function on a worker. A thrown error comes back to the caller as a ``RemoteError``.
-    func callAsFunction() async throws -> Output
+    func callAsFunction() async throws -> Returned
 }
 
 extension ArgumentlessRemoteFunction {

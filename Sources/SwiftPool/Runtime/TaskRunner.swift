@@ -181,7 +181,7 @@ final class TaskRunner {
             } catch {
                 return .failure(.pool(decodingFailed("the argument of \(functionName) (\(F.Argument.self))", error)))
             }
-            let box = OutcomeBox<Swift.Result<F.Result, TaskFailure>>()
+            let box = OutcomeBox<Swift.Result<F.Output, TaskFailure>>()
             let work: @Sendable () async -> Void = {
                 do { box.value = .success(try await function(argument)) } catch { box.value = .failure(remote(error)) }
             }
@@ -189,7 +189,7 @@ final class TaskRunner {
             switch box.value! {
             case .success(let result):
                 do { resultAttachment = try writer.writeTopLevel(result) } catch {
-                    return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Result.self))", error)))
+                    return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Output.self))", error)))
                 }
             case .failure(let failure): return .failure(failure)
             }
@@ -200,7 +200,7 @@ final class TaskRunner {
             } catch {
                 return .failure(.pool(decodingFailed("the arguments of \(functionName) ([\(F.Argument.self)])", error)))
             }
-            let box = OutcomeBox<Swift.Result<[F.Result], TaskFailure>>()
+            let box = OutcomeBox<Swift.Result<[F.Output], TaskFailure>>()
             let work: @Sendable () async -> Void = {
                 do { box.value = .success(try await function(chunk: arguments)) } catch {
                     box.value = .failure(remote(error))
@@ -210,7 +210,7 @@ final class TaskRunner {
             switch box.value! {
             case .success(let results):
                 do { resultAttachment = try writer.writeTopLevel(results) } catch {
-                    return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Result.self)])", error)))
+                    return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Output.self)])", error)))
                 }
             case .failure(let failure): return .failure(failure)
             }
