@@ -54,10 +54,7 @@ let package = Package(
         // The program the integration tests launch under mpirun, one scenario per run.
         .executableTarget(
             name: "PoolScenarios",
-            dependencies: [
-                "SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "MetricsTestKit", package: "swift-metrics"),
-            ],
+            dependencies: ["SwiftPool", .product(name: "MetricsTestKit", package: "swift-metrics")],
             path: "Tests/PoolScenarios"
         ),
         .testTarget(

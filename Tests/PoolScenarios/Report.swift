@@ -3,7 +3,7 @@ import SwiftPool
 
 /// How a scenario tells the test what happened: one line per fact, `RESULT <name> <json>`, which
 /// the test decodes and checks. Scenarios report what they saw; the tests hold the expectations.
-enum Report {
+public enum Report {
     static func fact(_ name: String, _ value: some Encodable) {
         let encoder = JSONEncoder()
         encoder.outputFormatting = .sortedKeys
@@ -12,14 +12,14 @@ enum Report {
         FileHandle.standardOutput.write(Data("RESULT \(name) \(json)\n".utf8))
     }
 
-    /// How an operation ended, as plain data the test can check.
-    struct Outcome: Encodable {
-        var ok: Bool
-        var value: String?
-        var errorKind: String?
-        var poolCode: String?
-        var message: String?
-        var remote: RemoteError?
+    /// How an operation ended, as plain data the test can check (the tests decode this type).
+    public struct Outcome: Codable, Sendable {
+        public var ok: Bool
+        public var value: String?
+        public var errorKind: String?
+        public var poolCode: String?
+        public var message: String?
+        public var remote: RemoteError?
     }
 
     static func outcome<T>(_ body: () throws -> T) -> Outcome {

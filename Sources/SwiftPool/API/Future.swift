@@ -184,7 +184,7 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     private func waitUntilDone(timeout: Duration?) throws {
         if isDone { return }
         let deadline = Deadline(after: timeout)
-        let spinUntil = monotonicNanos() &+ resultSpinNanos
+        let spinUntil = monotonicNanos() &+ PoolSettings.resultSpinNanos
         while monotonicNanos() < spinUntil {
             if isDone { return }
             if deadline.hasPassed { break }
@@ -332,11 +332,3 @@ struct FutureState {
         return waiters.remove(at: index)
     }
 }
-
-/// How long a blocking read spins; `SWIFTPOOL_RESULT_SPIN_US` overrides it.
-let resultSpinNanos: UInt64 = {
-    guard let text = getenv("SWIFTPOOL_RESULT_SPIN_US"), let micros = UInt64(String(cString: text)) else {
-        return 20_000
-    }
-    return micros * 1000
-}()

@@ -15,14 +15,9 @@ struct LifelineSettings: Sendable, Equatable {
     /// The defaults notice a lost host within 3.5 s. `SWIFTPOOL_HEARTBEAT_MS` and
     /// `SWIFTPOOL_HEARTBEAT_TIMEOUT_MS` override the interval and the silence allowed.
     static func fromEnvironment() -> LifelineSettings {
-        let heartbeat = milliseconds("SWIFTPOOL_HEARTBEAT_MS", default: 500)
-        let silence = max(milliseconds("SWIFTPOOL_HEARTBEAT_TIMEOUT_MS", default: 3000), heartbeat * 2)
+        let heartbeat = PoolSettings.heartbeatMilliseconds
+        let silence = max(PoolSettings.heartbeatTimeoutMilliseconds, heartbeat * 2)
         return LifelineSettings(
             heartbeatNanos: heartbeat * 1_000_000, silenceNanos: silence * 1_000_000, connectNanos: 10_000_000_000)
-    }
-
-    private static func milliseconds(_ name: String, default value: UInt64) -> UInt64 {
-        guard let text = getenv(name), let parsed = UInt64(String(cString: text)), parsed > 0 else { return value }
-        return parsed
     }
 }

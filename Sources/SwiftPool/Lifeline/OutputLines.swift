@@ -4,15 +4,9 @@
 
 /// Rank 0's side of worker output: puts each worker's bytes back together into lines and hands
 /// every complete line to ``StandardStreamWriter``, which writes it in one piece, with a tag
-/// (`[rank 2 node7] `) unless `SWIFTPOOL_OUTPUT_TAGS=0`. One line is never cut by another, however
+/// (`[rank 2 node7] `) unless `SWIFTPOOL_OUTPUT_TAGS` turns it off. One line is never cut by another, however
 /// the bytes arrived.
 struct OutputLines {
-    /// Whether lines get their tag: `SWIFTPOOL_OUTPUT_TAGS` other than `0`, `off` or `no`.
-    static let tagsLines: Bool = {
-        guard let text = getenv("SWIFTPOOL_OUTPUT_TAGS") else { return true }
-        return !["0", "off", "no", "false"].contains(String(cString: text).lowercased())
-    }()
-
     /// A line longer than this is written in parts rather than held without end.
     static let longestLine = 1 << 20
 
@@ -57,7 +51,7 @@ struct OutputLines {
     }
 
     private func write(_ line: ArraySlice<UInt8>, rank: Int, stream: Int32) {
-        let tag = Self.tagsLines ? tags[rank] ?? Array("[rank \(rank)] ".utf8) : []
+        let tag = PoolSettings.tagsOutputLines ? tags[rank] ?? Array("[rank \(rank)] ".utf8) : []
         StandardStreamWriter.shared.write(tag + line, to: stream == 2 ? STDERR_FILENO : STDOUT_FILENO)
     }
 }

@@ -85,7 +85,7 @@ struct Communicator: @unchecked Sendable {
         try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
         let buffer = WireBuffer(uninitializedCount: Int(count))
         try mpiCall("MPI_Mrecv") { MPI_Mrecv(buffer.base, count, cmpi_byte(), &message, cmpi_status_ignore()) }
-        return ReceivedMessage(source: Int(status.MPI_SOURCE), tag: status.MPI_TAG, bytes: buffer)
+        return ReceivedMessage(source: Int(status.MPI_SOURCE), bytes: buffer)
     }
 
     /// `MPI_Recv` of the next message from `source` with `tag` straight into `destination`, which
@@ -183,9 +183,8 @@ struct PeerGone: Error, CustomStringConvertible {
     var description: String { "the sending process is gone" }
 }
 
-/// A message taken off a communicator: who sent it, its tag and its bytes.
+/// A message taken off a communicator: who sent it and its bytes.
 struct ReceivedMessage: Sendable {
     var source: Int
-    var tag: Int32
     var bytes: WireBuffer
 }

@@ -8,15 +8,9 @@ internal import CMPI
 /// as several messages of at most ``bytes`` each, sent in order with one tag, which MPI keeps in
 /// order (MPI 4.0 §3.5).
 enum MessagePieces {
-    /// The largest message SwiftPool sends: 1 GiB, or `SWIFTPOOL_MAX_MESSAGE_BYTES` (at least
-    /// 4 KiB), which lets tests send many pieces without gigabytes of memory. The receiver learns
-    /// the size from the sender, so the ranks need not agree on the setting.
-    static let bytes: Int = {
-        guard let text = getenv("SWIFTPOOL_MAX_MESSAGE_BYTES"), let value = Int(String(cString: text)) else {
-            return 1 << 30
-        }
-        return min(max(value, 4096), 1 << 30)
-    }()
+    /// The largest message SwiftPool sends (`SWIFTPOOL_MAX_MESSAGE_BYTES`, 1 GiB). The receiver
+    /// learns the size from the sender, so the ranks need not agree on the setting.
+    static var bytes: Int { PoolSettings.maxMessageBytes }
 
     /// The byte ranges of the pieces of `count` bytes, at most `pieceBytes` each; one empty range
     /// for nothing, so an empty message still goes.

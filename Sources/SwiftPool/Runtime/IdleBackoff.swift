@@ -35,16 +35,10 @@ struct IdleBackoff {
     /// and `SWIFTPOOL_IDLE_SLEEP_MAX_US` override the spin window and the two caps.
     static func standard() -> IdleBackoff {
         var backoff = IdleBackoff(
-            spinWindowNanos: environmentMicroseconds("SWIFTPOOL_SPIN_US", default: 200) * 1000,
-            firstSleepNanos: 10_000,
-            maxSleepNanos: environmentMicroseconds("SWIFTPOOL_BACKOFF_MAX_US", default: 1000) * 1000)
-        backoff.deepIdleSleepNanos = environmentMicroseconds("SWIFTPOOL_IDLE_SLEEP_MAX_US", default: 10_000) * 1000
+            spinWindowNanos: PoolSettings.spinNanos, firstSleepNanos: 10_000,
+            maxSleepNanos: PoolSettings.busySleepCapNanos)
+        backoff.deepIdleSleepNanos = PoolSettings.idleSleepCapNanos
         return backoff
-    }
-
-    private static func environmentMicroseconds(_ name: String, default value: UInt64) -> UInt64 {
-        guard let text = getenv(name), let parsed = UInt64(String(cString: text)) else { return value }
-        return parsed
     }
 
     /// Something happened: spin again on the next idle turn.

@@ -23,13 +23,8 @@ enum Interruption {
         return value == 0 ? nil : value
     }
 
-    /// How long the program has after the signal: `SWIFTPOOL_INTERRUPT_GRACE_SECONDS`, 5 by default.
-    static let graceSeconds: Double = {
-        guard let text = getenv("SWIFTPOOL_INTERRUPT_GRACE_SECONDS"), let value = Double(String(cString: text)),
-            value >= 0
-        else { return 5 }
-        return value
-    }()
+    /// How long the program has after the signal.
+    static var graceSeconds: Double { PoolSettings.interruptGraceSeconds }
 
     /// Starts handling SIGINT and SIGTERM on rank 0: `interrupt` reaches the scheduler.
     ///

@@ -18,7 +18,7 @@ enum LaunchPlan {
     }
 
     static func mode() throws -> Mode {
-        guard let text = environment("SWIFTPOOL_LAUNCH"), !text.isEmpty else { return .auto }
+        guard let text = PoolSettings.launch, !text.isEmpty else { return .auto }
         guard let mode = Mode(rawValue: text.lowercased()) else {
             throw PoolError(
                 .invalidArgument, "SWIFTPOOL_LAUNCH is \"\(text)\"; use auto (the default), world or spawn")
@@ -73,7 +73,7 @@ enum LaunchPlan {
     /// returns the worst status of any task, a killed worker's included; a launch script reads
     /// the program's own status from this file (mpirun-examples/swiftpool.sbatch does).
     static func recordExitStatus(_ status: Int32) {
-        guard let path = environment("SWIFTPOOL_EXIT_STATUS_FILE"), !path.isEmpty else { return }
+        guard let path = PoolSettings.exitStatusFile else { return }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
         guard descriptor >= 0 else { return }
         var text = "\(status)\n"

@@ -12,11 +12,11 @@
 /// spawn stalls for good when another spawned process dies meanwhile (one run in three within
 /// forty spawns, measured with a small C program).
 enum SpawnedWorker {
-    static let descriptorVariable = "SWIFTPOOL_WELCOME_FD"
+    static let descriptorVariable = PoolSettings.welcomeDescriptorVariable
 
     /// The pipe to read the welcome from, when this process was started as a socket worker.
     static var welcomeDescriptor: Int32? {
-        getenv(descriptorVariable).flatMap { Int32(String(cString: $0)) }
+        PoolSettings.welcomeDescriptor.flatMap { Int32($0) }
     }
 
     /// What rank 0 writes on the pipe: the welcome, then its build fingerprint.

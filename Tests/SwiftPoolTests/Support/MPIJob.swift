@@ -1,4 +1,5 @@
 import Foundation
+import PoolScenarios
 import Testing
 
 /// One real `mpirun` job of a program built by this package, with its output, exit status and the
@@ -83,23 +84,8 @@ struct MissingFact: Error, CustomStringConvertible {
     var description: String { "no RESULT \(name) in the output:\n\(output)\nstderr:\n\(errors)" }
 }
 
-/// How a pool operation ended, as the scenarios report it.
-struct Outcome: Decodable {
-    var ok: Bool
-    var value: String?
-    var errorKind: String?
-    var poolCode: String?
-    var message: String?
-    var remote: Remote?
-
-    struct Remote: Decodable {
-        var function: String
-        var rank: Int
-        var host: String
-        var errorType: String
-        var message: String
-    }
-}
+/// How a pool operation ended, as the scenarios report it: the scenarios' own type, decoded.
+typealias Outcome = Report.Outcome
 
 extension MPIJob {
     /// Runs a program of this package on its own, without mpirun: a singleton that spawns its
