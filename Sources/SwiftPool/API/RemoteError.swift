@@ -29,16 +29,3 @@ public struct RemoteError: Error, CustomStringConvertible, Sendable, Codable, Ha
         "\(function) threw \(errorType) on rank \(rank) (\(host)): \(message)"
     }
 }
-
-/// Why a task produced no result, as it travels from the worker in a failure frame.
-enum TaskFailure: Error, Codable {
-    case remote(RemoteError)
-    case pool(PoolError)
-
-    var error: any Error {
-        switch self {
-        case .remote(let error): error
-        case .pool(let error): error
-        }
-    }
-}

@@ -43,10 +43,3 @@ enum BuildFingerprint {
         return hash
     }
 }
-
-/// This machine's host name.
-func currentHostName() -> String {
-    var buffer = [CChar](repeating: 0, count: 256)
-    guard gethostname(&buffer, buffer.count - 1) == 0 else { return "unknown" }
-    return String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-}
