@@ -95,20 +95,15 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
     public var value: Value {
         get async throws {
             if !isDone {
-                let id = UInt64.random(in: 0...UInt64.max)
-                await withTaskCancellationHandler {
-                    await withCheckedContinuation { (continuation: CheckedContinuation<Void, Never>) in
-                        let resumeNow = state.withLock { state -> Bool in
-                            if state.phase.isDone { return true }
-                            state.waiters.append(.task(id, continuation))
-                            return false
-                        }
-                        if resumeNow { continuation.resume() }
+                // Nil when the awaiting task is cancelled, including before the wait began.
+                let resolved = await Suspension<Bool>.wait { suspension in
+                    state.withLock { state -> Bool? in
+                        if state.phase.isDone { return true }
+                        state.waiters.append(.task(suspension))
+                        return nil
                     }
-                } onCancel: {
-                    state.withLock { $0.removeWaiter(id) }?.wake()
                 }
-                try Task.checkCancellation()
+                if resolved == nil { throw CancellationError() }
             }
             return try outcome()
         }
@@ -270,65 +265,5 @@ public final class Future<Value: Sendable>: Sendable, Hashable, CustomStringConv
             }
         }
         tracker?.taskFinished()
-    }
-}
-
-/// Where done callbacks run: one serial queue per process, so callbacks never stall the thread
-/// that owns MPI and never run two at once.
-enum CallbackQueue {
-    static let queue = DispatchQueue(label: "SwiftPool.callbacks")
-}
-
-enum FuturePhase {
-    case queued, running, finished, cancelled
-
-    var isDone: Bool { self == .finished || self == .cancelled }
-}
-
-/// Someone waiting for a future: a blocked thread, a suspended task, or an internal action.
-enum FutureWaiter: Sendable {
-    case thread(UInt64, DispatchSemaphore)
-    case task(UInt64, CheckedContinuation<Void, Never>)
-    case action(@Sendable () -> Void)
-
-    var id: UInt64? {
-        switch self {
-        case .thread(let id, _), .task(let id, _): id
-        case .action: nil
-        }
-    }
-
-    func wake() {
-        switch self {
-        case .thread(_, let semaphore): semaphore.signal()
-        case .task(_, let continuation): continuation.resume()
-        case .action(let action): action()
-        }
-    }
-}
-
-struct FutureWakeups {
-    var waiters: [FutureWaiter]
-    var callbacks: [@Sendable () -> Void]
-}
-
-struct FutureState {
-    var phase = FuturePhase.queued
-    var outcome: Swift.Result<any Sendable, any Error>?
-    var waiters: [FutureWaiter] = []
-    var callbacks: [@Sendable () -> Void] = []
-
-    /// Everyone to tell now that the future is done; the state keeps none of them.
-    mutating func takeWakeups() -> FutureWakeups {
-        defer {
-            waiters = []
-            callbacks = []
-        }
-        return FutureWakeups(waiters: waiters, callbacks: callbacks)
-    }
-
-    mutating func removeWaiter(_ id: UInt64) -> FutureWaiter? {
-        guard let index = waiters.firstIndex(where: { $0.id == id }) else { return nil }
-        return waiters.remove(at: index)
     }
 }

@@ -26,15 +26,6 @@ final class SharedStorage<Value>: @unchecked Sendable, SharedValueIdentity {
     func markReleased() -> Bool { !released.exchange(true, ordering: .acquiringAndReleasing) }
 }
 
-/// What a task frame's encoder learns of each shared value it writes a handle for, so the pool can
-/// refuse a handle that is not its own and the scheduler can send the value first.
-protocol SharedValueIdentity: AnyObject, Sendable {
-    var id: UInt64 { get }
-    var pool: UInt32 { get }
-    var isReleased: Bool { get }
-    var valueTypeName: String { get }
-}
-
 /// The shared values this process holds, by id: what ``Shared``'s decoding looks up.
 ///
 /// On rank 0 they are the values the program shared (so tasks run in-process find them); on a

@@ -115,6 +115,37 @@ struct FutureUnitTests {
             for try await _ in asCompleted([pending], timeout: .milliseconds(30)) {}
         } throws: { ($0 as? PoolError)?.code == .timedOut }
     }
+
+    @Test("awaiting value in a task already cancelled ends at once with CancellationError")
+    func valueInCancelledTask() async throws {
+        let future = Future<Int>(tracker: nil)
+        // Resolves late, so a wait that ignored the cancellation would return 7 after 2 s.
+        DispatchQueue.global().asyncAfter(deadline: .now() + 2) { future.resolve(.success(7)) }
+        let started = ContinuousClock.now
+        let task = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await future.value
+        }
+        let outcome = await task.result
+        #expect(throws: CancellationError.self) { try outcome.get() }
+        #expect(ContinuousClock.now - started < .seconds(1))
+    }
+
+    @Test("waits with a deadline that end early leave no timer behind")
+    func noTimersPileUp() async throws {
+        let mailbox = Mailbox<Int>()
+        let before = Suspension<Int>.liveTimers
+        for value in 0..<200 {
+            // Each wait has an hour to go, and ends at once when the value comes.
+            DispatchQueue.global().async { mailbox.push(value) }
+            guard case .value(let received) = await mailbox.next(deadline: Deadline(after: .seconds(3600))) else {
+                Issue.record("no value")
+                return
+            }
+            #expect(received == value)
+        }
+        #expect(Suspension<Int>.liveTimers == before, "timers still armed")
+    }
 }
 
 struct ItemFailure: Error {}

@@ -19,7 +19,7 @@ final class Scheduler {
     var workers: [WorkerRecord] = []
     var slotByRank: [Int: Int] = [:]
     var pools: [UInt32: PoolQueue] = [:]
-    private var poolOrder: [UInt32] = []
+    var poolOrder: [UInt32] = []
     /// Tasks workers hold, over all workers.
     var inFlightCount = 0
     /// Sends in flight, with the slot each goes to.
@@ -31,9 +31,9 @@ final class Scheduler {
     var incomingPieces: [Int: IncomingPieces] = [:]
     /// Receives from lost workers that MPI would not cancel: their memory is kept for good.
     var abandonedReceives: [PendingReceive] = []
-    private var finishing = false
-    private var closingPools = 0
-    private var poolsWithTimeouts = 0
+    var finishing = false
+    var closingPools = 0
+    var poolsWithTimeouts = 0
 
     /// Every worker lost so far, in order.
     var losses: [WorkerLoss] = []
@@ -59,10 +59,10 @@ final class Scheduler {
     /// Set once SIGINT or SIGTERM interrupted the pools: the error their tasks failed with.
     var interruption: PoolError?
     /// Tasks queued in all pools, as last reported to ``metrics``.
-    private var reportedQueueDepth = -1
+    var reportedQueueDepth = -1
 
     /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
-    private var awaitsReplies: Bool {
+    var awaitsReplies: Bool {
         inFlightCount > 0 || workers.contains { !$0.pendingInitializers.isEmpty }
     }
 
@@ -96,7 +96,7 @@ final class Scheduler {
     /// The most tasks one worker may hold at once. Tasks queued behind the running one spare the
     /// worker a round trip between short tasks; behind a long task they would only wait while
     /// another worker idles, so each pool sizes the queue from how long its tasks take.
-    private let maxSlotsPerWorker: Int
+    let maxSlotsPerWorker: Int
 
     /// Sets the workers up; over MPI, welcomes each and starts watching its lifeline.
     init(inbox: ExecutorInbox, transport: Transport) throws {
@@ -218,7 +218,7 @@ final class Scheduler {
         }
     }
 
-    private func takeCommands() -> Bool {
+    func takeCommands() -> Bool {
         let commands = inbox.takeCommands()
         for command in commands {
             switch command {
@@ -257,343 +257,5 @@ final class Scheduler {
             }
         }
         return !commands.isEmpty
-    }
-
-    // MARK: Handing out tasks
-
-    /// Hands queued tasks to ready workers with a free slot, visiting pools in turn.
-    private func dispatch() throws -> Bool {
-        var progressed = false
-        for id in poolOrder {
-            guard let pool = pools[id], !pool.queue.isEmpty else { continue }
-            let slots = pool.slotsPerWorker(maximum: maxSlotsPerWorker)
-            while var task = pool.queue.first {
-                guard let slot = freeWorker(among: pool.workerLimit, slots: slots) else { break }
-                pool.queue.removeFirst()
-                progressed = true
-                if !task.isStarted {
-                    guard task.completion.markRunning() else { continue }
-                    task.isStarted = true
-                }
-                if !task.sharedValues.isEmpty, let missing = missingSharedValue(in: task) {
-                    task.completion.fail(missing)
-                    continue
-                }
-                let initializer = pool.plan.initializer.flatMap {
-                    workers[slot].initializedPools.insert(id).inserted ? $0 : nil
-                }
-                if initializer != nil { workers[slot].pendingInitializers.insert(id) }
-                if workers[slot].tasks.isEmpty { workers[slot].headStartedAt = monotonicNanos() }
-                workers[slot].tasks.append(task)
-                pool.inFlight += 1
-                inFlightCount += 1
-                do {
-                    if let initializer { try send(initializer, to: slot) }
-                    if !task.sharedValues.isEmpty { try sendSharedValues(of: task, to: slot) }
-                    try send(task.frame, to: slot)
-                } catch let error as WorkerUnreachable {
-                    // The worker is most likely dead; its tasks, this one included, go back.
-                    workerLost(slot: slot, end: .unreachable(error.description))
-                }
-            }
-        }
-        if closingPools > 0 { forgetFinishedPools() }
-        return progressed
-    }
-
-    /// Forgets closed pools that have nothing left to hand out or wait for.
-    private func forgetFinishedPools() {
-        for id in poolOrder {
-            guard let pool = pools[id], pool.isFinished else { continue }
-            pools[id] = nil
-            closingPools -= 1
-            if !sharedValues.isEmpty { forgetSharedValues(ofPool: id) }
-            if pool.timeoutNanos != nil { poolsWithTimeouts -= 1 }
-        }
-        poolOrder.removeAll { pools[$0] == nil }
-    }
-
-    /// The least busy of the first `limit` ready workers, if one has fewer than `slots` tasks.
-    private func freeWorker(among limit: Int, slots: Int) -> Int? {
-        var best: Int?
-        var seen = 0
-        for slot in workers.indices where workers[slot].phase == .ready {
-            seen += 1
-            if seen > limit { break }
-            let busy = workers[slot].tasks.count
-            if busy == 0 { return slot }
-            if busy < slots && best == nil { best = slot }
-        }
-        return best
-    }
-
-    /// Sends a frame to a worker; throws ``WorkerUnreachable`` when its connection fails.
-    func send(_ frame: OutgoingFrame, to slot: Int) throws {
-        switch transport {
-        case .mpi, .spawned:
-            let worker = workers[slot]
-            PoolTrafficCounters.noteSent(frame)
-            switch channels[worker.channel].link {
-            case .mpi(let communicator):
-                do {
-                    for send in try communicator.startSend(frame, to: worker.source) { sends.append((slot, send)) }
-                } catch {
-                    throw WorkerUnreachable(description: error.description)
-                }
-            case .sharedMemory(let stream):
-                stream.send(frame)
-                if stream.hasPendingOutput { streamsHoldOutput = true }
-            case .closed:
-                throw WorkerUnreachable(description: "it is lost")
-            }
-        case .local(let runner):
-            let header = try FrameHeader.read(from: frame.bytes.bytes)
-            let attachment = frame.attachment.map(LocalAttachment.init)
-            if let reply = runner.handle(frame.bytes, header: header, attachment: attachment) {
-                let replyHeader = try FrameHeader.read(from: reply.bytes.bytes)
-                try handleReply(
-                    reply.bytes, header: replyHeader, from: slot, attachment: reply.attachment.map(LocalAttachment.init)
-                )
-            }
-        }
-    }
-
-    /// Tests the MPI sends in flight and writes what the shared-memory rings take; true when bytes
-    /// moved through a ring, so the loop keeps pace with a large transfer instead of sleeping.
-    private func completeSends() -> Bool {
-        guard !sends.isEmpty || streamsHoldOutput else { return false }
-        var wroteAny = false
-        var unreachable: [(slot: Int, error: MPIError)] = []
-        var index = 0
-        while index < sends.count {
-            let complete: Bool
-            do {
-                complete = try sends[index].send.isComplete()
-            } catch {
-                unreachable.append((sends[index].slot, error))
-                complete = false
-            }
-            if complete {
-                sends.swapAt(index, sends.count - 1)
-                sends.removeLast()
-            } else {
-                index += 1
-            }
-        }
-        if streamsHoldOutput {
-            var stillHoldOutput = false
-            for channel in channels.indices {
-                guard case .sharedMemory(let stream) = channels[channel].link, stream.hasPendingOutput else { continue }
-                let flushed = stream.flush()
-                if !flushed.isDone { stillHoldOutput = true }
-                if flushed.wroteAny { wroteAny = true }
-            }
-            streamsHoldOutput = stillHoldOutput
-        }
-        for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
-        return wroteAny
-    }
-
-    // MARK: Replies
-
-    /// Takes every reply that has arrived, on every channel with a worker left.
-    private func receiveReplies() throws -> Bool {
-        if case .local = transport { return false }
-        var progressed = false
-        for channel in channels.indices where channels[channel].liveWorkers > 0 {
-            do {
-                if try receiveReplies(on: channel) { progressed = true }
-            } catch let error as MPIError {
-                // A channel of one worker failing is that worker's loss; the job's own
-                // communicator failing leaves no worker to blame.
-                guard channels[channel].liveWorkers == 1,
-                    let slot = channels[channel].slotBySource.values.first(where: { workers[$0].isAlive })
-                else { throw error }
-                workerLost(slot: slot, end: .unreachable(error.description))
-            }
-        }
-        return progressed
-    }
-
-    /// Takes the replies that have arrived on one channel.
-    private func receiveReplies(on channel: Int) throws -> Bool {
-        switch channels[channel].link {
-        case .mpi(let communicator): return try receiveReplies(on: communicator, channel: channel)
-        case .sharedMemory(let stream): return try receiveReplies(on: stream, channel: channel)
-        case .closed: return false
-        }
-    }
-
-    /// Takes the frames that have arrived from a worker through shared memory.
-    func receiveReplies(on stream: FrameStream, channel: Int) throws -> Bool {
-        guard let slot = channels[channel].slotBySource[0] else { return false }
-        let (frames, readAny) = stream.receiveFrames()
-        for received in frames where workers[slot].isAlive {
-            let header = try FrameHeader.read(from: received.frame.bytes)
-            try handleReply(
-                received.frame, header: header, from: slot, attachment: received.attachment.map(LocalAttachment.init)
-            )
-        }
-        return !frames.isEmpty || readAny
-    }
-
-    /// Takes the replies that have arrived on a communicator.
-    private func receiveReplies(on communicator: Communicator, channel: Int) throws -> Bool {
-        var progressed = false
-        while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
-            progressed = true
-            let header = try FrameHeader.read(from: message.bytes.bytes)
-            guard let slot = channels[channel].slotBySource[message.source], workers[slot].isAlive else {
-                // From a worker given up for lost: its tasks run elsewhere already.
-                if header.hasAttachment {
-                    _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
-                }
-                continue
-            }
-            do {
-                try finishReceivingPieces(slot: slot)
-            } catch is PeerGone {
-                continue
-            }
-            if header.kind == .pieces {
-                let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
-                try startReceivingPieces(announcement, from: message.source, on: communicator, slot: slot)
-                continue
-            }
-            let rank = workers[slot].rank
-            let inbox = inbox
-            let attachment =
-                header.hasAttachment
-                ? MessageAttachment(
-                    communicator: communicator, source: message.source, senderIsGone: { inbox.isGone(rank: rank) })
-                : nil
-            do {
-                try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
-                try attachment?.discardIfUnread()
-            } catch is PeerGone {
-                // The worker died halfway through its reply; the lifeline's report re-runs
-                // the task.
-            }
-        }
-        return progressed
-    }
-
-    func handleReply(
-        _ frame: WireBuffer, header: FrameHeader, from slot: Int, attachment: (any IncomingAttachment)?
-    ) throws {
-        switch header.kind {
-        case .result, .failure:
-            let runNanos = try ReplyFrame.runTime(of: frame.bytes)
-            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[ReplyFrame.payloadOffset...])
-            guard let task = workers[slot].tasks.first, task.id == header.id else {
-                // After an interruption, replies to the tasks it failed still come in.
-                if interruption != nil { return }
-                throw PoolError(
-                    .protocolViolation,
-                    "rank \(workers[slot].rank) replied to task \(header.id), which it does not hold")
-            }
-            if let metrics {
-                (header.kind == .result ? metrics.completed : metrics.failed).increment()
-                metrics.taskDuration.recordNanoseconds(Int64(clamping: runNanos))
-            }
-            if header.kind == .result {
-                // A reply whose attachment never came stays with its worker: it is being lost.
-                guard task.completion.complete(with: .result(payload, attachment)) else { throw PeerGone() }
-            } else {
-                do {
-                    _ = task.completion.complete(
-                        with: .failure(try WireDecoder.decode(TaskFailure.self, from: payload)))
-                } catch {
-                    task.completion.fail(decodingFailed("a task failure sent by rank \(workers[slot].rank)", error))
-                }
-            }
-            workers[slot].tasks.removeFirst()
-            inFlightCount -= 1
-            if let pool = pools[task.pool] {
-                pool.inFlight -= 1
-                pool.recordServiceTime(runNanos)
-            }
-            workers[slot].headStartedAt = monotonicNanos()
-        case .initialized:
-            initializerEnded(UInt32(truncatingIfNeeded: header.id), on: slot)
-        case .initializerFailure:
-            let pool = UInt32(truncatingIfNeeded: header.id)
-            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[ReplyFrame.payloadOffset...])
-            initializerEnded(pool, on: slot)
-            let cause = (try? WireDecoder.decode(TaskFailure.self, from: payload))?.error
-            breakPool(
-                pool,
-                PoolError(
-                    .brokenPool,
-                    "the pool's initializer failed on rank \(workers[slot].rank): \(cause.map { "\($0)" } ?? "unknown error"); "
-                        + "no task of this pool can run; fix the initializer and create a new pool"))
-        default:
-            throw PoolError(
-                .protocolViolation, "rank \(workers[slot].rank) sent a \(header.kind) frame to the executor")
-        }
-    }
-
-    private func reportQueueDepth(to metrics: PoolMetrics) {
-        let depth = pools.values.reduce(0) { $0 + $1.queue.count }
-        guard depth != reportedQueueDepth else { return }
-        reportedQueueDepth = depth
-        metrics.queueDepth.record(depth)
-    }
-
-    private func initializerEnded(_ pool: UInt32, on slot: Int) {
-        workers[slot].pendingInitializers.remove(pool)
-        if workers[slot].tasks.first?.pool == pool { workers[slot].headStartedAt = monotonicNanos() }
-        if workers[slot].phase == .initializing && workers[slot].pendingInitializers.isEmpty {
-            workers[slot].phase = .ready
-            workers[slot].wasReady = true
-        }
-    }
-
-    /// Sends a newly connected worker the initializers of the pools open now; it takes tasks once
-    /// they have all run.
-    func initialize(_ slot: Int) throws {
-        for id in poolOrder {
-            guard let pool = pools[id], !pool.isClosing, pool.broken == nil, let initializer = pool.plan.initializer
-            else { continue }
-            workers[slot].initializedPools.insert(id)
-            workers[slot].pendingInitializers.insert(id)
-            try send(initializer, to: slot)
-        }
-        workers[slot].phase = workers[slot].pendingInitializers.isEmpty ? .ready : .initializing
-        workers[slot].wasReady = workers[slot].phase == .ready
-    }
-
-    // MARK: Failing
-
-    /// Fails every unfinished task of a pool, and every later one, with `error`.
-    func breakPool(_ id: UInt32, _ error: PoolError) {
-        guard let pool = pools[id], pool.broken == nil else { return }
-        pool.broken = error
-        pool.plan.status.markBroken(error)
-        while let task = pool.queue.popFirst() { task.completion.fail(error) }
-        for slot in workers.indices {
-            let held = workers[slot].tasks
-            guard held.contains(where: { $0.pool == id }) else { continue }
-            // Replies to these tasks will still come; they settle nothing, the futures being done.
-            for task in held where task.pool == id { task.completion.fail(error) }
-        }
-    }
-
-    /// An MPI failure leaves the scheduler unable to trust any task: fail them all, and make no
-    /// more MPI calls, so nothing waits for a reply that cannot come and the loop does not spin.
-    private func failEverything(_ error: PoolError) {
-        mpiFailed = true
-        brokenEverywhere = brokenEverywhere ?? error
-        for id in poolOrder { breakPool(id, error) }
-        for slot in workers.indices {
-            for task in workers[slot].tasks {
-                task.completion.fail(error)
-                pools[task.pool]?.inFlight -= 1
-            }
-            workers[slot].tasks.removeAll()
-        }
-        inFlightCount = 0
-        sends.removeAll()
-        updateWorkerCount()
     }
 }

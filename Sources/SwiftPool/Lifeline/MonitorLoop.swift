@@ -1,0 +1,252 @@
+import Synchronization
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// The monitor thread's state, which only that thread touches.
+final class MonitorLoop {
+    /// A connection that has not yet shown the job's secret.
+    private struct Stranger {
+        var descriptor: Int32
+        var received: [UInt8] = []
+        var deadline: UInt64
+    }
+
+    /// A worker's connection.
+    private struct Lifeline {
+        var descriptor: Int32
+        var received: [UInt8] = []
+        var lastHeard: UInt64
+        /// The worker said how it ends, or is stopping: its closing is no news.
+        var settled = false
+    }
+
+    private let listeners: [Int32]
+    private let secret: LifelineSecret
+    private let settings: LifelineSettings
+    private let control: MonitorControl
+    private let report: @Sendable (LifelineEvent) -> Void
+
+    private var strangers: [Stranger] = []
+    private var lifelines: [Int: Lifeline] = [:]
+    /// Ranks told where to connect that have not yet, with their deadlines.
+    private var expected: [Int: UInt64] = [:]
+    private var stopping = false
+    private var nextHeartbeat: UInt64 = 0
+    /// What workers' tasks wrote, being put back into lines.
+    private var output = OutputLines()
+    /// Each worker's host, for its forwarded log records.
+    private var hosts: [Int: String] = [:]
+
+    /// A stranger must show the secret within this long.
+    private static let helloNanos: UInt64 = 2_000_000_000
+    /// Unproven connections kept at once; beyond this the oldest is dropped.
+    private static let maximumStrangers = 64
+
+    init(
+        listeners: [Int32], secret: LifelineSecret, settings: LifelineSettings, control: MonitorControl,
+        report: @escaping @Sendable (LifelineEvent) -> Void
+    ) {
+        self.listeners = listeners
+        self.secret = secret
+        self.settings = settings
+        self.control = control
+        self.report = report
+    }
+
+    func run() {
+        while true {
+            // Commands first, after every wake-up: rank 0 says which rank to expect before it
+            // tells that worker where to connect, so a hello never arrives before its `expect`.
+            for command in control.take() {
+                switch command {
+                case .expect(let rank, let host):
+                    expected[rank] = monotonicNanos() &+ settings.connectNanos
+                    output.setHost(host, rank: rank)
+                    hosts[rank] = host
+                case .forget(let rank): drop(rank)
+                case .terminate(let rank):
+                    if let lifeline = lifelines[rank] {
+                        TCPSocket.send(LifelineRecord(kind: .terminate), on: lifeline.descriptor)
+                    }
+                    drop(rank)
+                case .stopping: stopping = true
+                case .shutdown:
+                    for rank in Array(lifelines.keys) { drop(rank) }
+                    for stranger in strangers { close(stranger.descriptor) }
+                    for listener in listeners { close(listener) }
+                    return
+                }
+            }
+            acceptNewcomers()
+            readStrangers()
+            readLifelines()
+            keepTime()
+            waitForActivity()
+        }
+    }
+
+    /// Sleeps in `poll` until a descriptor is ready, a command arrives, or a heartbeat is due.
+    private func waitForActivity() {
+        var entries = [pollfd(fd: control.wakeDescriptor, events: Int16(POLLIN), revents: 0)]
+        for listener in listeners { entries.append(pollfd(fd: listener, events: Int16(POLLIN), revents: 0)) }
+        for stranger in strangers { entries.append(pollfd(fd: stranger.descriptor, events: Int16(POLLIN), revents: 0)) }
+        for lifeline in lifelines.values {
+            entries.append(pollfd(fd: lifeline.descriptor, events: Int16(POLLIN), revents: 0))
+        }
+        let timeoutMilliseconds = Int32(clamping: settings.heartbeatNanos / 2 / 1_000_000)
+        _ = poll(&entries, nfds_t(entries.count), max(timeoutMilliseconds, 1))
+    }
+
+    private func acceptNewcomers() {
+        for listener in listeners {
+            while let descriptor = TCPSocket.accept(from: listener) {
+                if strangers.count >= Self.maximumStrangers { close(strangers.removeFirst().descriptor) }
+                strangers.append(Stranger(descriptor: descriptor, deadline: monotonicNanos() &+ Self.helloNanos))
+            }
+        }
+    }
+
+    /// Reads what strangers sent; promotes those with a correct hello, drops the rest.
+    private func readStrangers() {
+        var index = 0
+        while index < strangers.count {
+            var stranger = strangers[index]
+            let wanted = LifelineHello.size - stranger.received.count
+            // A complete hello waiting for its rank's `expect` reads nothing more: a read of no
+            // bytes would look like a closed connection.
+            let outcome =
+                wanted > 0
+                ? TCPSocket.readAvailable(stranger.descriptor, into: &stranger.received, limit: wanted) : .nothingYet
+            strangers[index] = stranger
+            let keep: Bool
+            switch outcome {
+            case .closed: keep = false
+            case .nothingYet, .read:
+                if !LifelineHello.isPlausiblePrefix(stranger.received) {
+                    keep = false
+                } else if stranger.received.count == LifelineHello.size {
+                    switch admit(stranger) {
+                    case .admitted:
+                        strangers.remove(at: index)
+                        continue
+                    case .refused: keep = false
+                    case .tooEarly: keep = monotonicNanos() < stranger.deadline
+                    }
+                } else {
+                    keep = monotonicNanos() < stranger.deadline
+                }
+            }
+            if keep {
+                index += 1
+            } else {
+                close(stranger.descriptor)
+                strangers.remove(at: index)
+            }
+        }
+    }
+
+    private enum Admission {
+        case admitted
+        case refused
+        /// This job's secret, but the executor's `expect` for the rank is not taken yet: the
+        /// executor sends it before the worker learns where to connect, but a quick worker can
+        /// still beat this thread to it. The next pass, which takes commands first, decides.
+        case tooEarly
+    }
+
+    /// Keeps a connection whose hello carries the secret and the rank of a worker expected now.
+    private func admit(_ stranger: Stranger) -> Admission {
+        guard let hello = LifelineHello.read(stranger.received, secret: secret) else { return .refused }
+        guard expected.removeValue(forKey: hello.rank) != nil else { return .tooEarly }
+        lifelines[hello.rank] = Lifeline(descriptor: stranger.descriptor, lastHeard: monotonicNanos())
+        control.openLifelines.add(1, ordering: .releasing)
+        report(.connected(rank: hello.rank))
+        return .admitted
+    }
+
+    private func readLifelines() {
+        for rank in Array(lifelines.keys) {
+            guard var lifeline = lifelines[rank] else { continue }
+            let outcome = TCPSocket.readAvailable(lifeline.descriptor, into: &lifeline.received, limit: 1 << 16)
+            var consumed = 0
+            while lifeline.received.count - consumed >= LifelineRecord.size {
+                let record = LifelineRecord.read(lifeline.received, at: consumed)
+                if let record, record.kind == .output || record.kind == .log {
+                    // A record with bytes after it; wait until all of them are here.
+                    let value = UInt32(bitPattern: record.value)
+                    let count = Int(value & 0x7fff_ffff)
+                    let start = consumed + LifelineRecord.size
+                    guard lifeline.received.count - start >= count else { break }
+                    let bytes = lifeline.received[start..<start + count]
+                    if record.kind == .output {
+                        output.append(bytes, rank: rank, stream: value >> 31 == 1 ? 2 : 1)
+                    } else {
+                        forwardLog(bytes, rank: rank)
+                    }
+                    consumed = start + count
+                    lifeline.lastHeard = monotonicNanos()
+                    continue
+                }
+                consumed += LifelineRecord.size
+                lifeline.lastHeard = monotonicNanos()
+                guard let record, !lifeline.settled else { continue }
+                switch record.kind {
+                case .exiting:
+                    lifeline.settled = true
+                    if !stopping { report(.lost(rank: rank, .exited(code: record.value))) }
+                case .signalled:
+                    lifeline.settled = true
+                    if !stopping { report(.lost(rank: rank, .signalled(record.value))) }
+                case .stopping: lifeline.settled = true
+                case .heartbeat, .terminate, .output, .log: break
+                }
+            }
+            lifeline.received.removeFirst(consumed)
+            lifelines[rank] = lifeline
+            if case .closed = outcome {
+                if !lifeline.settled {
+                    control.unannouncedClosures.add(1, ordering: .relaxed)
+                    if !stopping { report(.lost(rank: rank, .vanished)) }
+                }
+                drop(rank)
+            }
+        }
+    }
+
+    /// Sends heartbeats when due, and gives up on silent lifelines and on workers that never
+    /// connected.
+    private func keepTime() {
+        let now = monotonicNanos()
+        if now >= nextHeartbeat {
+            for lifeline in lifelines.values {
+                TCPSocket.send(LifelineRecord(kind: .heartbeat), on: lifeline.descriptor)
+            }
+            nextHeartbeat = now &+ settings.heartbeatNanos
+        }
+        guard !stopping else { return }
+        for (rank, lifeline) in lifelines where !lifeline.settled && now &- lifeline.lastHeard > settings.silenceNanos {
+            report(.lost(rank: rank, .silent(nanos: now &- lifeline.lastHeard)))
+            drop(rank)
+        }
+        for (rank, deadline) in expected where now >= deadline {
+            expected[rank] = nil
+            report(.lost(rank: rank, .neverConnected(nanos: settings.connectNanos)))
+        }
+    }
+
+    /// Hands a log record from a task on the worker of `rank` to rank 0's logger.
+    private func forwardLog(_ bytes: ArraySlice<UInt8>, rank: Int) {
+        let record = Array(bytes).withUnsafeBytes { try? WireDecoder.decode(ForwardedLogRecord.self, from: $0) }
+        record?.log(to: RuntimeLog.logger, rank: rank, host: hosts[rank] ?? "?")
+    }
+
+    private func drop(_ rank: Int) {
+        expected[rank] = nil
+        output.finish(rank: rank)
+        guard let lifeline = lifelines.removeValue(forKey: rank) else { return }
+        close(lifeline.descriptor)
+        control.openLifelines.subtract(1, ordering: .releasing)
+    }
+}

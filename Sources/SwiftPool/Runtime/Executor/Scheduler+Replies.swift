@@ -1,0 +1,177 @@
+import DequeModule
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Taking workers' replies and settling the tasks they answer.
+extension Scheduler {
+    // MARK: Replies
+
+    /// Takes every reply that has arrived, on every channel with a worker left.
+    func receiveReplies() throws -> Bool {
+        if case .local = transport { return false }
+        var progressed = false
+        for channel in channels.indices where channels[channel].liveWorkers > 0 {
+            do {
+                if try receiveReplies(on: channel) { progressed = true }
+            } catch let error as MPIError {
+                // A channel of one worker failing is that worker's loss; the job's own
+                // communicator failing leaves no worker to blame.
+                guard channels[channel].liveWorkers == 1,
+                    let slot = channels[channel].slotBySource.values.first(where: { workers[$0].isAlive })
+                else { throw error }
+                workerLost(slot: slot, end: .unreachable(error.description))
+            }
+        }
+        return progressed
+    }
+
+    /// Takes the replies that have arrived on one channel.
+    func receiveReplies(on channel: Int) throws -> Bool {
+        switch channels[channel].link {
+        case .mpi(let communicator): return try receiveReplies(on: communicator, channel: channel)
+        case .sharedMemory(let stream): return try receiveReplies(on: stream, channel: channel)
+        case .closed: return false
+        }
+    }
+
+    /// Takes the frames that have arrived from a worker through shared memory.
+    func receiveReplies(on stream: FrameStream, channel: Int) throws -> Bool {
+        guard let slot = channels[channel].slotBySource[0] else { return false }
+        let (frames, readAny) = stream.receiveFrames()
+        for received in frames where workers[slot].isAlive {
+            let header = try FrameHeader.read(from: received.frame.bytes)
+            try handleReply(
+                received.frame, header: header, from: slot, attachment: received.attachment.map(LocalAttachment.init)
+            )
+        }
+        return !frames.isEmpty || readAny
+    }
+
+    /// Takes the replies that have arrived on a communicator.
+    func receiveReplies(on communicator: Communicator, channel: Int) throws -> Bool {
+        var progressed = false
+        while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
+            progressed = true
+            let header = try FrameHeader.read(from: message.bytes.bytes)
+            guard let slot = channels[channel].slotBySource[message.source], workers[slot].isAlive else {
+                // From a worker given up for lost: its tasks run elsewhere already.
+                if header.hasAttachment {
+                    _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
+                }
+                continue
+            }
+            do {
+                try finishReceivingPieces(slot: slot)
+            } catch is PeerGone {
+                continue
+            }
+            if header.kind == .pieces {
+                let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
+                try startReceivingPieces(announcement, from: message.source, on: communicator, slot: slot)
+                continue
+            }
+            let rank = workers[slot].rank
+            let inbox = inbox
+            let attachment =
+                header.hasAttachment
+                ? MessageAttachment(
+                    communicator: communicator, source: message.source, senderIsGone: { inbox.isGone(rank: rank) })
+                : nil
+            do {
+                try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
+                try attachment?.discardIfUnread()
+            } catch is PeerGone {
+                // The worker died halfway through its reply; the lifeline's report re-runs
+                // the task.
+            }
+        }
+        return progressed
+    }
+
+    func handleReply(
+        _ frame: WireBuffer, header: FrameHeader, from slot: Int, attachment: (any IncomingAttachment)?
+    ) throws {
+        switch header.kind {
+        case .result, .failure:
+            let runNanos = try ReplyFrame.runTime(of: frame.bytes)
+            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[ReplyFrame.payloadOffset...])
+            guard let task = workers[slot].tasks.first, task.id == header.id else {
+                // After an interruption, replies to the tasks it failed still come in.
+                if interruption != nil { return }
+                throw PoolError(
+                    .protocolViolation,
+                    "rank \(workers[slot].rank) replied to task \(header.id), which it does not hold")
+            }
+            if let metrics {
+                (header.kind == .result ? metrics.completed : metrics.failed).increment()
+                metrics.taskDuration.recordNanoseconds(Int64(clamping: runNanos))
+            }
+            if header.kind == .result {
+                // A reply whose attachment never came stays with its worker: it is being lost.
+                guard task.completion.complete(with: .result(payload, attachment)) else { throw PeerGone() }
+            } else {
+                do {
+                    _ = task.completion.complete(
+                        with: .failure(try WireDecoder.decode(TaskFailure.self, from: payload)))
+                } catch {
+                    task.completion.fail(decodingFailed("a task failure sent by rank \(workers[slot].rank)", error))
+                }
+            }
+            workers[slot].tasks.removeFirst()
+            inFlightCount -= 1
+            if let pool = pools[task.pool] {
+                pool.inFlight -= 1
+                pool.recordServiceTime(runNanos)
+            }
+            workers[slot].headStartedAt = monotonicNanos()
+        case .initialized:
+            initializerEnded(UInt32(truncatingIfNeeded: header.id), on: slot)
+        case .initializerFailure:
+            let pool = UInt32(truncatingIfNeeded: header.id)
+            let payload = UnsafeRawBufferPointer(rebasing: frame.bytes[ReplyFrame.payloadOffset...])
+            initializerEnded(pool, on: slot)
+            let cause = (try? WireDecoder.decode(TaskFailure.self, from: payload))?.error
+            breakPool(
+                pool,
+                PoolError(
+                    .brokenPool,
+                    "the pool's initializer failed on rank \(workers[slot].rank): \(cause.map { "\($0)" } ?? "unknown error"); "
+                        + "no task of this pool can run; fix the initializer and create a new pool"))
+        default:
+            throw PoolError(
+                .protocolViolation, "rank \(workers[slot].rank) sent a \(header.kind) frame to the executor")
+        }
+    }
+
+    func reportQueueDepth(to metrics: PoolMetrics) {
+        let depth = pools.values.reduce(0) { $0 + $1.queue.count }
+        guard depth != reportedQueueDepth else { return }
+        reportedQueueDepth = depth
+        metrics.queueDepth.record(depth)
+    }
+
+    func initializerEnded(_ pool: UInt32, on slot: Int) {
+        workers[slot].pendingInitializers.remove(pool)
+        if workers[slot].tasks.first?.pool == pool { workers[slot].headStartedAt = monotonicNanos() }
+        if workers[slot].phase == .initializing && workers[slot].pendingInitializers.isEmpty {
+            workers[slot].phase = .ready
+            workers[slot].wasReady = true
+        }
+    }
+
+    /// Sends a newly connected worker the initializers of the pools open now; it takes tasks once
+    /// they have all run.
+    func initialize(_ slot: Int) throws {
+        for id in poolOrder {
+            guard let pool = pools[id], !pool.isClosing, pool.broken == nil, let initializer = pool.plan.initializer
+            else { continue }
+            workers[slot].initializedPools.insert(id)
+            workers[slot].pendingInitializers.insert(id)
+            try send(initializer, to: slot)
+        }
+        workers[slot].phase = workers[slot].pendingInitializers.isEmpty ? .ready : .initializing
+        workers[slot].wasReady = workers[slot].phase == .ready
+    }
+}
