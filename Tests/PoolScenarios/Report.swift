@@ -14,11 +14,17 @@ public enum Report {
 
     /// How an operation ended, as plain data the test can check (the tests decode this type).
     public struct Outcome: Codable, Sendable {
+        /// Whether it returned.
         public var ok: Bool
+        /// What it returned, described.
         public var value: String?
+        /// The thrown error's type: `PoolError`, `RemoteError` or another.
         public var errorKind: String?
+        /// A `PoolError`'s code.
         public var poolCode: String?
+        /// The error's description.
         public var message: String?
+        /// A `RemoteError`, whole.
         public var remote: RemoteError?
     }
 
