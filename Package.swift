@@ -3,7 +3,8 @@ import PackageDescription
 
 let package = Package(
     name: "SwiftPool",
-    platforms: [.macOS(.v15)],
+    // Linux only, as built and tested (Debian 12): the sources use Glibc, /proc and Debian's Open MPI.
+    // SwiftPM's `platforms` names only Apple systems, so there is nothing to declare here.
     products: [
         .library(name: "SwiftPool", targets: ["SwiftPool"]),
         .executable(name: "Mandelbrot", targets: ["Mandelbrot"]),

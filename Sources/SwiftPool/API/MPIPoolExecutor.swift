@@ -198,29 +198,20 @@ public final class MPIPoolExecutor: Sendable {
         _ function: F, named name: String, shape: TaskShape, argument: A, completion: C
     ) throws {
         let taskID = runtime.makeTaskID()
-        let frame = WireBuffer()
-        FrameHeader(kind: .task, id: taskID).write(into: frame)
-        TaskFrame.write(pool: id, shape: shape, functionTypeName: name, into: frame)
         let sharedValues = SharedValueLog()
-        let writer = ValueWriter(buffer: frame, sharedValues: sharedValues)
+        let frame: OutgoingFrame
         do {
-            try FunctionEncodingCache.write(function, with: writer)
+            frame = try FrameEncoder.task(
+                id: taskID, pool: id, shape: shape, functionName: name, function: function, argument: argument,
+                sharedValues: sharedValues)
         } catch {
-            return completion.fail(encodingFailed("the function value \(String(reflecting: F.self))", error))
-        }
-        let attachment: OutgoingAttachment?
-        do {
-            attachment = try writer.writeTopLevel(argument)
-        } catch {
-            return completion.fail(encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error))
+            return completion.fail(error)
         }
         if let misuse = misusedSharedValue(in: sharedValues.values) {
             completion.fail(misuse)
             throw misuse
         }
-        if attachment != nil { FrameHeader.markAttachment(in: frame) }
-        var task = QueuedTask(
-            id: taskID, pool: id, frame: OutgoingFrame(bytes: frame, attachment: attachment), completion: completion)
+        var task = QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)
         if !sharedValues.values.isEmpty { task.sharedValues = sharedValues.values.map(\.id) }
         runtime.inbox.post(.submit(task))
     }
@@ -229,16 +220,7 @@ public final class MPIPoolExecutor: Sendable {
         -> OutgoingFrame
     {
         let name = try FunctionLookup.checkFindable(type(of: initializer))
-        let frame = WireBuffer()
-        FrameHeader(kind: .initialize, id: UInt64(pool)).write(into: frame)
-        TaskFrame.write(pool: pool, shape: .single, functionTypeName: name, into: frame)
-        do {
-            try WireEncoder.encode(initializer, into: frame)
-            try WireEncoder.encode(NoArgument(), into: frame)
-        } catch {
-            throw encodingFailed("the initializer \(String(reflecting: type(of: initializer)))", error)
-        }
-        return OutgoingFrame(bytes: frame)
+        return try FrameEncoder.initialize(initializer, pool: pool, functionName: name)
     }
 
     func checkAcceptsWork(_ action: String) throws {

@@ -128,4 +128,7 @@ private final class DeadlineTimer: @unchecked Sendable {
         source.cancel()
         start()
     }
+
+    // A timer dropped without being started (the wait ended first) must still be resumed.
+    deinit { cancel() }
 }

@@ -13,20 +13,11 @@ extension MPIPoolExecutor {
         try checkAcceptsWork("share a value")
         let typeName = try SharedValueTypes.checkFindable(Value.self)
         let sharedID = runtime.makeSharedValueID()
-        let frame = WireBuffer()
-        FrameHeader(kind: .share, id: sharedID).write(into: frame)
-        TaskFrame.write(pool: id, shape: .single, functionTypeName: typeName, into: frame)
-        let attachment: OutgoingAttachment?
-        do {
-            attachment = try ValueWriter(buffer: frame).writeTopLevel(value)
-        } catch {
-            throw encodingFailed("the shared value (\(Value.self))", error)
-        }
-        if attachment != nil { FrameHeader.markAttachment(in: frame) }
+        let frame = try FrameEncoder.share(value, id: sharedID, pool: id, typeName: typeName)
         let storage = SharedStorage(id: sharedID, pool: id, value: value)
         SharedValueStore.keep(.value(storage), id: sharedID)
         runtime.inbox.post(
-            .share(SharedValuePlan(id: sharedID, pool: id, frame: OutgoingFrame(bytes: frame, attachment: attachment))))
+            .share(SharedValuePlan(id: sharedID, pool: id, frame: frame)))
         return Shared(storage: storage)
     }
 

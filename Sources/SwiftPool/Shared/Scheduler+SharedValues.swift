@@ -69,11 +69,10 @@ extension Scheduler {
         guard let record = sharedValues.removeValue(forKey: id) else { return }
         if record.isReleased { releasedSharedValues -= 1 }
         SharedValueStore.forget(id: id)
-        let frame = WireBuffer()
-        FrameHeader(kind: .forgetShared, id: id).write(into: frame)
+        let frame = FrameEncoder.forgetShared(id: id)
         for slot in workers.indices where workers[slot].sharedValues.remove(id) != nil && workers[slot].isAlive {
             do {
-                try send(OutgoingFrame(bytes: frame), to: slot)
+                try send(frame, to: slot)
             } catch {
                 workerLost(slot: slot, end: .unreachable(String(describing: error)))
             }

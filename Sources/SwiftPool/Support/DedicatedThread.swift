@@ -4,8 +4,9 @@
 
 /// A plain OS thread, for the one thread per process that owns MPI: Swift concurrency would move
 /// work between threads, and MPI must always be called from the same one.
+///
+/// `@unchecked Sendable`: a `pthread_t` is an id, and joining it from another thread is its use.
 struct DedicatedThread: @unchecked Sendable {
-    // A pthread_t is an integer id; joining from another thread is what it is for.
     private let handle: pthread_t
 
     /// Starts `body` on a new thread with a large stack (tasks run on a worker's MPI thread).

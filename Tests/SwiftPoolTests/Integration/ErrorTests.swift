@@ -74,11 +74,17 @@ extension MPIRunTests {
             try? FileManager.default.removeItem(at: copy)
             try FileManager.default.copyItem(at: original, to: copy)
             defer { try? FileManager.default.removeItem(at: copy) }
-            // One more byte at the end still runs, but it is not the same build.
-            let handle = try FileHandle(forWritingTo: copy)
-            try handle.seekToEnd()
-            try handle.write(contentsOf: Data([0]))
-            try handle.close()
+            // Another build: the linker's build-id note differs (one byte of it changed here), or,
+            // for an executable without one, the file does (one more byte at the end).
+            var bytes = try Data(contentsOf: copy)
+            let noteHeader = Data([4, 0, 0, 0, 20, 0, 0, 0, 3, 0, 0, 0]) + Data("GNU\0".utf8)
+            if let note = bytes.range(of: noteHeader) {
+                bytes[note.upperBound] ^= 0xff
+            } else {
+                bytes.append(0)
+            }
+            try bytes.write(to: copy)
+            try FileManager.default.setAttributes([.posixPermissions: 0o755], ofItemAtPath: copy.path)
             let job = try MPIJob.launch(
                 [
                     "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "1", original.path, "different-builds",

@@ -50,4 +50,25 @@ struct ErrorDescriptionTests {
 
 struct Doubler: RemoteFunction {
     func callAsFunction(_ x: Int) -> Int { 2 * x }
+
+    @Test("the build fingerprint comes from the executable's build-id note, found in its notes")
+    func buildID() throws {
+        let id = try #require(BuildFingerprint.buildID())
+        #expect(id.count >= 8)
+        // A note run: an unrelated note, then the GNU build-id.
+        var notes: [UInt8] = []
+        func append32(_ value: UInt32) { withUnsafeBytes(of: value.littleEndian) { notes += $0 } }
+        append32(5)
+        append32(4)
+        append32(1)
+        notes += Array("ABCD\0".utf8) + [0, 0, 0]
+        notes += [1, 2, 3, 4]
+        append32(4)
+        append32(3)
+        append32(3)
+        notes += Array("GNU\0".utf8)
+        notes += [9, 8, 7, 0]
+        #expect(notes.withUnsafeBytes { BuildFingerprint.buildID(inNotes: $0) } == [9, 8, 7])
+        #expect(notes.prefix(24).withUnsafeBytes { BuildFingerprint.buildID(inNotes: $0) } == nil)
+    }
 }

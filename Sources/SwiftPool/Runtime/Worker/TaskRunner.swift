@@ -54,9 +54,7 @@ final class TaskRunner {
                 guard let failure else {
                     // Rank 0 learns the worker is ready, and that a task after this one has not
                     // started should the worker die now.
-                    let acknowledgement = WireBuffer()
-                    FrameHeader(kind: .initialized, id: header.id).write(into: acknowledgement)
-                    return OutgoingFrame(bytes: acknowledgement)
+                    return FrameEncoder.initialized(pool: header.id)
                 }
                 return reply(.initializerFailure, id: header.id, failure: failure)
             case .task:
@@ -145,11 +143,9 @@ final class TaskRunner {
     }
 
     /// Decodes the function and argument as `F`, calls it, and encodes the result into a result
-    /// frame.
+    /// frame: one argument, or (for a chunk) an array of them through `callAsFunction(chunk:)`.
     private func call<F: RemoteFunction>(_ type: F.Type, _ task: TaskFrame, id: UInt64)
-        -> Swift.Result<
-            OutgoingFrame, TaskFailure
-        >
+        -> Swift.Result<OutgoingFrame, TaskFailure>
     {
         // Only failures need the function's name, and making it is slow: keep it lazy.
         var functionName: String { String(reflecting: F.self) }
@@ -161,73 +157,59 @@ final class TaskRunner {
         } catch {
             return .failure(.pool(decodingFailed("the function value of \(functionName)", error)))
         }
-        let rank = rank
-        let host = host
-        let remote = { @Sendable (error: any Error) in
-            TaskFailure.remote(
-                RemoteError(
-                    function: String(reflecting: F.self), rank: rank, host: host,
-                    errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error)))
-        }
-        let frame = WireBuffer()
-        ReplyFrame.start(kind: .result, id: id, into: frame)
-        let writer = ValueWriter(buffer: frame)
-        let resultAttachment: OutgoingAttachment?
         switch task.shape {
         case .single:
-            let argument: F.Argument
-            do {
-                argument = try reader.readValue(F.Argument.self)
-            } catch {
-                return .failure(.pool(decodingFailed("the argument of \(functionName) (\(F.Argument.self))", error)))
-            }
-            let box = OutcomeBox<Swift.Result<F.Output, TaskFailure>>()
-            let work: @Sendable () async -> Void = {
-                do { box.value = .success(try await function(argument)) } catch { box.value = .failure(remote(error)) }
-            }
-            executor.run(work, until: { box.value != nil })
-            switch box.value! {
-            case .success(let result):
-                do { resultAttachment = try writer.writeTopLevel(result) } catch {
-                    return .failure(.pool(encodingFailed("the result of \(functionName) (\(F.Output.self))", error)))
-                }
-            case .failure(let failure): return .failure(failure)
+            return run(F.self, id: id, reading: F.Argument.self, from: reader, named: "the argument") {
+                try await function($0)
             }
         case .chunk:
-            let arguments: [F.Argument]
-            do {
-                arguments = try reader.readValue([F.Argument].self)
-            } catch {
-                return .failure(.pool(decodingFailed("the arguments of \(functionName) ([\(F.Argument.self)])", error)))
-            }
-            let box = OutcomeBox<Swift.Result<[F.Output], TaskFailure>>()
-            let work: @Sendable () async -> Void = {
-                do { box.value = .success(try await function(chunk: arguments)) } catch {
-                    box.value = .failure(remote(error))
-                }
-            }
-            executor.run(work, until: { box.value != nil })
-            switch box.value! {
-            case .success(let results):
-                do { resultAttachment = try writer.writeTopLevel(results) } catch {
-                    return .failure(.pool(encodingFailed("the results of \(functionName) ([\(F.Output.self)])", error)))
-                }
-            case .failure(let failure): return .failure(failure)
+            return run(F.self, id: id, reading: [F.Argument].self, from: reader, named: "the arguments") {
+                try await function(chunk: $0)
             }
         }
-        if resultAttachment != nil { FrameHeader.markAttachment(in: frame) }
-        return .success(OutgoingFrame(bytes: frame, attachment: resultAttachment))
+    }
+
+    /// Reads the input, runs `body` on it in a task of the worker's own executor, and encodes what it
+    /// returns; a thrown error becomes a ``RemoteError`` naming this worker.
+    private func run<F: RemoteFunction, Input: Decodable & Sendable, Output: Encodable & Sendable>(
+        _ function: F.Type, id: UInt64, reading input: Input.Type, from reader: ValueReader, named what: String,
+        _ body: @escaping @Sendable (Input) async throws -> Output
+    ) -> Swift.Result<OutgoingFrame, TaskFailure> {
+        var functionName: String { String(reflecting: F.self) }
+        let argument: Input
+        do {
+            argument = try reader.readValue(Input.self)
+        } catch {
+            return .failure(.pool(decodingFailed("\(what) of \(functionName) (\(Input.self))", error)))
+        }
+        let rank = rank
+        let host = host
+        let box = OutcomeBox<Swift.Result<Output, TaskFailure>>()
+        let work: @Sendable () async -> Void = {
+            do {
+                box.value = .success(try await body(argument))
+            } catch {
+                box.value = .failure(
+                    .remote(
+                        RemoteError(
+                            function: String(reflecting: F.self), rank: rank, host: host,
+                            errorType: String(reflecting: Swift.type(of: error)), message: String(describing: error))))
+            }
+        }
+        executor.run(work, until: { box.value != nil })
+        switch box.value! {
+        case .success(let output):
+            do {
+                return .success(
+                    try FrameEncoder.result(output, id: id, what: "the result of \(functionName) (\(Output.self))"))
+            } catch {
+                return .failure(.pool(error))
+            }
+        case .failure(let failure): return .failure(failure)
+        }
     }
 
     private func reply(_ kind: FrameKind, id: UInt64, failure: TaskFailure) -> OutgoingFrame {
-        let frame = WireBuffer()
-        ReplyFrame.start(kind: kind, id: id, into: frame)
-        do {
-            try WireEncoder.encode(failure, into: frame)
-        } catch {
-            // TaskFailure holds only strings and integers; this cannot fail, but a reply must go out.
-            fatalError("SwiftPool could not encode a task failure: \(error)")
-        }
-        return OutgoingFrame(bytes: frame)
+        FrameEncoder.failure(failure, kind: kind, id: id)
     }
 }

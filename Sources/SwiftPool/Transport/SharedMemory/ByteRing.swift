@@ -6,6 +6,8 @@ import Synchronization
 /// totals live on cache lines of their own, so neither side's stores slow the other's loads.
 ///
 /// Layout at `base`: total written (UInt64) at 0, total read (UInt64) at 64, then the bytes.
+///
+/// `@unchecked Sendable`: pointers into shared memory, synchronized by the two atomic totals.
 struct ByteRing: @unchecked Sendable {
     /// The bytes in front of the data: two cache lines.
     static let headerSize = 128

@@ -6,6 +6,8 @@
 /// it as a shared-memory file and unlinks it at once, before it starts the worker, which
 /// inherits the descriptor and maps the same pages. Nothing else can open it: no name, no port,
 /// no secret to hand out.
+///
+/// `@unchecked Sendable`: the mapping never changes after init; its rings synchronize themselves.
 final class SharedChannelMemory: @unchecked Sendable {
     /// The bytes of each ring: enough for most frames at once, and a big one goes through in
     /// pieces while the other side reads.

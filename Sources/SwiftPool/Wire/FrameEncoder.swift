@@ -1,0 +1,103 @@
+/// Builds every frame SwiftPool sends, one function per kind, so the format lives here alone: the
+/// pool and the runtime hand over values and get a frame back, or a ``PoolError`` that names what
+/// could not be encoded.
+enum FrameEncoder {
+    /// A task: the function and its argument (a large top-level array of plain numbers becomes the
+    /// attachment). The handles of shared values the task holds are noted in `sharedValues`.
+    static func task<F: RemoteFunction, A: Encodable>(
+        id: UInt64, pool: UInt32, shape: TaskShape, functionName: String, function: F, argument: A,
+        sharedValues: SharedValueLog
+    ) throws(PoolError) -> OutgoingFrame {
+        let frame = WireBuffer()
+        FrameHeader(kind: .task, id: id).write(into: frame)
+        TaskFrame.write(pool: pool, shape: shape, functionTypeName: functionName, into: frame)
+        let writer = ValueWriter(buffer: frame, sharedValues: sharedValues)
+        do {
+            try FunctionEncodingCache.write(function, with: writer)
+        } catch {
+            throw encodingFailed("the function value \(String(reflecting: F.self))", error)
+        }
+        let attachment: OutgoingAttachment?
+        do {
+            attachment = try writer.writeTopLevel(argument)
+        } catch {
+            throw encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error)
+        }
+        return finished(frame, attachment: attachment)
+    }
+
+    /// A pool's initializer, to run on a worker before the pool's first task there.
+    static func initialize(_ initializer: some ArgumentlessRemoteFunction, pool: UInt32, functionName: String)
+        throws(PoolError) -> OutgoingFrame
+    {
+        let frame = WireBuffer()
+        FrameHeader(kind: .initialize, id: UInt64(pool)).write(into: frame)
+        TaskFrame.write(pool: pool, shape: .single, functionTypeName: functionName, into: frame)
+        do {
+            try WireEncoder.encode(initializer, into: frame)
+            try WireEncoder.encode(NoArgument(), into: frame)
+        } catch {
+            throw encodingFailed("the initializer \(String(reflecting: type(of: initializer)))", error)
+        }
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// A shared value, laid out as a task frame whose function name is the value's type name.
+    static func share<Value: Encodable>(_ value: Value, id: UInt64, pool: UInt32, typeName: String)
+        throws(PoolError) -> OutgoingFrame
+    {
+        let frame = WireBuffer()
+        FrameHeader(kind: .share, id: id).write(into: frame)
+        TaskFrame.write(pool: pool, shape: .single, functionTypeName: typeName, into: frame)
+        do {
+            return finished(frame, attachment: try ValueWriter(buffer: frame).writeTopLevel(value))
+        } catch {
+            throw encodingFailed("the shared value (\(Value.self))", error)
+        }
+    }
+
+    /// Tells a worker to drop a shared value.
+    static func forgetShared(id: UInt64) -> OutgoingFrame {
+        let frame = WireBuffer()
+        FrameHeader(kind: .forgetShared, id: id).write(into: frame)
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// A worker's result frame; `what` names the value in an error ("the result of F (Int)").
+    static func result<R: Encodable>(_ result: R, id: UInt64, what: @autoclosure () -> String) throws(PoolError)
+        -> OutgoingFrame
+    {
+        let frame = WireBuffer()
+        ReplyFrame.start(kind: .result, id: id, into: frame)
+        do {
+            return finished(frame, attachment: try ValueWriter(buffer: frame).writeTopLevel(result))
+        } catch {
+            throw encodingFailed(what(), error)
+        }
+    }
+
+    /// A worker's failure frame (a task's, or an initializer's).
+    static func failure(_ failure: TaskFailure, kind: FrameKind, id: UInt64) -> OutgoingFrame {
+        let frame = WireBuffer()
+        ReplyFrame.start(kind: kind, id: id, into: frame)
+        do {
+            try WireEncoder.encode(failure, into: frame)
+        } catch {
+            // TaskFailure holds only strings and integers; this cannot fail, but a reply must go out.
+            fatalError("SwiftPool could not encode a task failure: \(error)")
+        }
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// A worker's word that a pool's initializer ran.
+    static func initialized(pool: UInt64) -> OutgoingFrame {
+        let frame = WireBuffer()
+        FrameHeader(kind: .initialized, id: pool).write(into: frame)
+        return OutgoingFrame(bytes: frame)
+    }
+
+    private static func finished(_ frame: WireBuffer, attachment: OutgoingAttachment?) -> OutgoingFrame {
+        if attachment != nil { FrameHeader.markAttachment(in: frame) }
+        return OutgoingFrame(bytes: frame, attachment: attachment)
+    }
+}
