@@ -136,6 +136,23 @@ struct Communicator: @unchecked Sendable {
         }
     }
 
+    /// The size of the next message from `source` with `tag`, waiting for it without taking it
+    /// (`MPI_Iprobe`, `MPI_Get_count`); gives up with ``PeerGone`` when `senderIsGone`.
+    func sizeOfNext(from source: Int, tag: Int32, senderIsGone: () -> Bool) throws -> Int {
+        var backoff = IdleBackoff(spinWindowNanos: 50_000, firstSleepNanos: 10_000, maxSleepNanos: 1_000_000)
+        var status = MPI_Status()
+        while true {
+            var flag: Int32 = 0
+            try mpiCall("MPI_Iprobe") { MPI_Iprobe(Int32(source), tag, raw, &flag, &status) }
+            if flag != 0 { break }
+            if senderIsGone() { throw PeerGone() }
+            backoff.idle(sleep: sleepNanos)
+        }
+        var count: Int32 = 0
+        try mpiCall("MPI_Get_count") { MPI_Get_count(&status, cmpi_byte(), &count) }
+        return Int(count)
+    }
+
     /// Takes the next message from `source` with `tag` and drops it; gives up when `senderIsGone`.
     func discardNext(from source: Int, tag: Int32, senderIsGone: () -> Bool) throws {
         var backoff = IdleBackoff(spinWindowNanos: 50_000, firstSleepNanos: 10_000, maxSleepNanos: 1_000_000)

@@ -17,7 +17,7 @@ enum SharedValueTypes {
     static func decodeStorage(typeName: String, id: UInt64, pool: UInt32, from reader: ValueReader) throws
         -> any SharedValueIdentity
     {
-        guard let type = _typeByName(typeName) as? any Decodable.Type else {
+        guard FunctionLookup.isWellFormed(typeName.utf8), let type = _typeByName(typeName) as? any Decodable.Type else {
             throw PoolError(
                 .unknownFunctionType,
                 "rank \(PoolProcess.rank ?? -1) cannot find the type of shared value #\(id), named \(typeName); "

@@ -20,6 +20,11 @@ final class MessageAttachment: IncomingAttachment {
         self.senderIsGone = senderIsGone
     }
 
+    func byteCount() throws -> Int {
+        if let pieces { return pieces.totalBytes }
+        return try communicator.sizeOfNext(from: source, tag: MessageTag.attachment, senderIsGone: senderIsGone)
+    }
+
     func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
         guard !isConsumed else { throw PoolError(.protocolViolation, "an attachment was read twice") }
         isConsumed = true

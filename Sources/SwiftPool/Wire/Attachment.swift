@@ -22,6 +22,8 @@ final class OutgoingAttachment: @unchecked Sendable {
 /// Where a reader finds the bytes of a frame's attachment: the next message from the sender, or,
 /// in-process, the sender's own array.
 protocol IncomingAttachment: AnyObject {
+    /// The attachment's size in bytes, learned without taking it.
+    func byteCount() throws -> Int
     /// Fills `destination` with the attachment; it must have exactly the attachment's size.
     func fill(_ destination: UnsafeMutableRawBufferPointer) throws
     /// Whether ``fill(_:)`` has taken the attachment.
@@ -46,6 +48,8 @@ final class LocalAttachment: IncomingAttachment {
         owner = buffer
         bytes = buffer.bytes
     }
+
+    func byteCount() -> Int { bytes.count }
 
     func fill(_ destination: UnsafeMutableRawBufferPointer) throws {
         guard !isConsumed, destination.count == bytes.count else {

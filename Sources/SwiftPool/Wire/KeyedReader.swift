@@ -53,7 +53,7 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         while offset < header.end {
             let (matches, start) = try keyMatches(name, at: offset)
             if matches { return start }
-            offset = try reader.endOfValue(at: start)
+            offset = try reader.bounded(by: header.end) { try reader.endOfValue(at: start) }
         }
         return nil
     }
@@ -90,7 +90,7 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
     func decode<T: Decodable>(_ type: T.Type, forKey key: Key) throws -> T {
         guard let start = try valueStart(of: key) else { throw keyNotFound(key) }
         reader.cursor = start
-        let value = try reader.readValue(type)
+        let value = try reader.bounded(by: header.end) { try reader.readValue(type) }
         position.offset = reader.cursor
         return value
     }
@@ -102,7 +102,7 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
             position.offset = start + 1
             return nil
         }
-        let value = try reader.readValue(type)
+        let value = try reader.bounded(by: header.end) { try reader.readValue(type) }
         position.offset = reader.cursor
         return value
     }
@@ -111,14 +111,14 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
         keyedBy type: NestedKey.Type, forKey key: Key
     ) throws -> KeyedDecodingContainer<NestedKey> {
         guard let start = try valueStart(of: key) else { throw keyNotFound(key) }
-        position.offset = try reader.endOfValue(at: start)
+        position.offset = try reader.bounded(by: header.end) { try reader.endOfValue(at: start) }
         reader.cursor = start
         return try reader.container(keyedBy: type)
     }
 
     func nestedUnkeyedContainer(forKey key: Key) throws -> any UnkeyedDecodingContainer {
         guard let start = try valueStart(of: key) else { throw keyNotFound(key) }
-        position.offset = try reader.endOfValue(at: start)
+        position.offset = try reader.bounded(by: header.end) { try reader.endOfValue(at: start) }
         reader.cursor = start
         return try reader.unkeyedContainer()
     }
@@ -135,8 +135,8 @@ struct KeyedReader<Key: CodingKey>: KeyedDecodingContainerProtocol {
 
     private func superDecoder(at start: Int) throws -> any Decoder {
         position.offset = try reader.endOfValue(at: start)
-        let decoder = ValueReader(bytes: reader.bytes)
-        decoder.cursor = start
+        let decoder = reader.child(at: start)
+        decoder.limit = header.end
         return decoder
     }
 }

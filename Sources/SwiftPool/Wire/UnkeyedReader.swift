@@ -29,12 +29,14 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
 
     private func checkNotAtEnd() throws {
         guard !isAtEnd else { throw reader.corrupted("unkeyed container has only \(header.count) values") }
+        // Each entry takes at least a byte of the container's own.
+        guard offset < header.end else { throw reader.corrupted("unkeyed container entries run past its end") }
     }
 
     mutating func decodeNil() throws -> Bool {
         try checkNotAtEnd()
         reader.cursor = offset
-        guard try reader.peekTag() == .nil else { return false }
+        guard try reader.bounded(by: header.end, { try reader.peekTag() }) == .nil else { return false }
         offset += 1
         currentIndex += 1
         return true
@@ -43,7 +45,7 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
     mutating func decode<T: Decodable>(_ type: T.Type) throws -> T {
         try checkNotAtEnd()
         reader.cursor = offset
-        let value = try reader.readValue(type)
+        let value = try reader.bounded(by: header.end) { try reader.readValue(type) }
         offset = reader.cursor
         currentIndex += 1
         return value
@@ -54,7 +56,7 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
     {
         try checkNotAtEnd()
         reader.cursor = offset
-        let end = try reader.endOfValue(at: offset)
+        let end = try reader.bounded(by: header.end) { try reader.endOfValue(at: offset) }
         let container = try reader.container(keyedBy: type)
         offset = end
         currentIndex += 1
@@ -64,7 +66,7 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
     mutating func nestedUnkeyedContainer() throws -> any UnkeyedDecodingContainer {
         try checkNotAtEnd()
         reader.cursor = offset
-        let end = try reader.endOfValue(at: offset)
+        let end = try reader.bounded(by: header.end) { try reader.endOfValue(at: offset) }
         let container = try reader.unkeyedContainer()
         offset = end
         currentIndex += 1
@@ -73,9 +75,9 @@ struct UnkeyedReader: UnkeyedDecodingContainer {
 
     mutating func superDecoder() throws -> any Decoder {
         try checkNotAtEnd()
-        let decoder = ValueReader(bytes: reader.bytes)
-        decoder.cursor = offset
-        offset = try reader.endOfValue(at: offset)
+        let decoder = reader.child(at: offset)
+        decoder.limit = header.end
+        offset = try reader.bounded(by: header.end) { try reader.endOfValue(at: offset) }
         currentIndex += 1
         return decoder
     }

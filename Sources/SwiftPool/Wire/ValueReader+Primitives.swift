@@ -11,7 +11,7 @@
 extension ValueReader {
 
     func need(_ count: Int) throws {
-        guard count <= bytes.count - cursor else {
+        guard count >= 0, count <= limit - cursor else {
             throw corrupted("unexpected end of data: need \(count) bytes at offset \(cursor)")
         }
     }
@@ -37,6 +37,15 @@ extension ValueReader {
         return T(littleEndian: value)
     }
 
+    /// A container's UInt64 byte length, checked against the bytes left before it becomes an `Int`.
+    func readContainerLength() throws -> Int {
+        let length = try readFixed(UInt64.self)
+        guard length <= UInt64(limit - cursor) else {
+            throw corrupted("a container of \(length) bytes runs past the end of the data at offset \(cursor)")
+        }
+        return Int(length)
+    }
+
     func readLength() throws -> Int {
         var result: UInt64 = 0
         var shift: UInt64 = 0
@@ -49,7 +58,7 @@ extension ValueReader {
             shift += 7
             guard shift < 64 else { throw corrupted("length prefix too long at offset \(cursor)") }
         }
-        guard result <= UInt64(bytes.count - cursor) else {
+        guard result <= UInt64(limit - cursor) else {
             throw corrupted("length \(result) runs past the end of the data")
         }
         return Int(result)
@@ -137,7 +146,10 @@ extension ValueReader {
         let (byteCount, overflow) = Int(clamping: count).multipliedReportingOverflow(by: size)
         guard !overflow else { throw corrupted("array of \(count) elements is too large") }
         try need(byteCount)
-        guard let array = A.readRaw(kind: kind, count: Int(count), bytes: bytes.baseAddress! + cursor) else {
+        if kind == Bool.wireKind {
+            try Self.checkBools(UnsafeRawBufferPointer(start: bytes.baseAddress! + cursor, count: byteCount))
+        }
+        guard let array = A.readRaw(kind: kind, count: Int(clamping: count), bytes: bytes.baseAddress! + cursor) else {
             throw corrupted("array element kind \(kind) does not match \(A.self)")
         }
         cursor += byteCount
@@ -150,14 +162,29 @@ extension ValueReader {
         cursor += 1
         let count = Int(clamping: try readFixed(UInt64.self))
         guard let attachment else { throw corrupted("an attached array arrived without its attachment") }
-        guard let size = rawWireElementSize(kind: kind), count.multipliedReportingOverflow(by: size).overflow == false
-        else {
-            throw corrupted("unknown attached array kind \(kind)")
+        guard let size = rawWireElementSize(kind: kind) else { throw corrupted("unknown attached array kind \(kind)") }
+        // Matched with the attachment's real size before anything is allocated.
+        let (byteCount, overflow) = count.multipliedReportingOverflow(by: size)
+        let actual = try attachment.byteCount()
+        guard !overflow, byteCount == actual else {
+            throw corrupted(
+                "an attached array of \(count) elements of \(size) bytes does not fit its \(actual)-byte attachment")
         }
-        guard let array = try A.receiving(kind: kind, count: count, fill: { try attachment.fill($0) }) else {
+        let fill = { (destination: UnsafeMutableRawBufferPointer) throws in
+            try attachment.fill(destination)
+            if kind == Bool.wireKind { try Self.checkBools(UnsafeRawBufferPointer(destination)) }
+        }
+        guard let array = try A.receiving(kind: kind, count: count, fill: fill) else {
             throw corrupted("attached array kind \(kind) does not match \(A.self)")
         }
         return array
+    }
+
+    /// A raw `Bool` is one byte, 0 or 1; any other byte would make an invalid `Bool`.
+    static func checkBools(_ bytes: UnsafeRawBufferPointer) throws {
+        guard let bad = bytes.firstIndex(where: { $0 > 1 }) else { return }
+        throw DecodingError.dataCorrupted(
+            .init(codingPath: [], debugDescription: "a raw Bool holds the byte \(bytes[bad]) at element \(bad)"))
     }
 
     /// Where the value starting at `offset` ends, without decoding it.
@@ -176,9 +203,7 @@ extension ValueReader {
         case .string, .bytes: cursor += try readLength()
         case .keyed, .unkeyed, .dictionary:
             _ = try readFixed(UInt32.self)
-            let length = Int(try readFixed(UInt64.self))
-            try need(length)
-            cursor += length
+            cursor += try readContainerLength()
         case .attached:
             try need(9)
             cursor += 9

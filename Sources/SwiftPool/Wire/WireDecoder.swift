@@ -47,8 +47,46 @@ final class ValueReader: Decoder {
     var attachment: (any IncomingAttachment)?
     var codingPath: [any CodingKey] { [] }
     var userInfo: [CodingUserInfoKey: Any] { [:] }
+    /// Where the value being read must end: the end of its container (every child stays inside
+    /// its parent), or of the bytes.
+    var limit: Int
+    /// How many values are being read inside one another; past ``maximumDepth`` decoding stops.
+    var depth: Int
 
-    init(bytes: UnsafeRawBufferPointer) { self.bytes = bytes }
+    /// Deeper nesting is refused: a hostile frame could otherwise exhaust the stack.
+    static let maximumDepth = 1000
+
+    init(bytes: UnsafeRawBufferPointer, limit: Int? = nil, depth: Int = 0) {
+        self.bytes = bytes
+        self.limit = limit ?? bytes.count
+        self.depth = depth
+    }
+
+    /// Runs `body` with reads confined to end at `end` (a container's end).
+    func bounded<T>(by end: Int, _ body: () throws -> T) rethrows -> T {
+        let saved = limit
+        limit = min(limit, end)
+        defer { limit = saved }
+        return try body()
+    }
+
+    /// A reader for a `superDecoder`: same bytes, same bounds and depth, its own cursor.
+    func child(at offset: Int) -> ValueReader {
+        let reader = ValueReader(bytes: bytes, limit: limit, depth: depth)
+        reader.cursor = offset
+        reader.attachment = attachment
+        return reader
+    }
+
+    /// Counts one more level of nesting for the length of `body`.
+    func nested<T>(_ body: () throws -> T) throws -> T {
+        guard depth < Self.maximumDepth else {
+            throw corrupted("values nested more than \(Self.maximumDepth) deep at offset \(cursor)")
+        }
+        depth += 1
+        defer { depth -= 1 }
+        return try body()
+    }
 
     func corrupted(_ message: String) -> DecodingError {
         DecodingError.dataCorrupted(.init(codingPath: [], debugDescription: message))
@@ -72,8 +110,12 @@ final class ValueReader: Decoder {
         if tag == .empty { return ContainerHeader(count: 0, start: cursor, end: cursor) }
         guard tag == expected else { throw mismatch(expected: "\(expected) container", found: tag) }
         let count = Int(try readFixed(UInt32.self))
-        let length = Int(try readFixed(UInt64.self))
-        guard length <= bytes.count - cursor else { throw corrupted("container runs past the end of the data") }
+        let length = try readContainerLength()
+        // Every entry takes at least one byte (a dictionary's, two): a count beyond that is a lie,
+        // and must not reach a `reserveCapacity`.
+        guard count <= (expected == .dictionary ? length / 2 : length) else {
+            throw corrupted("a container claims \(count) entries in \(length) bytes")
+        }
         return ContainerHeader(count: count, start: cursor, end: cursor + length)
     }
     // MARK: Values
@@ -108,21 +150,22 @@ final class ValueReader: Decoder {
                 cursor += 1
                 return optionalType.wrapping(nil) as! T
             }
-            return optionalType.wrapping(try readValue(optionalType.wrappedType)) as! T
+            return optionalType.wrapping(try nested { try readValue(optionalType.wrappedType) }) as! T
         case .dictionary:
             let dictionaryType = T.self as! any WireDictionary.Type
-            return try readDictionary(dictionaryType) as! T
+            return try nested { try readDictionary(dictionaryType) } as! T
         }
         let end = try endOfValue(at: cursor)
-        let value = try T(from: self)
+        // The type's own `init(from:)` reads within the value's bytes, however it reads them.
+        let value = try nested { try bounded(by: end) { try T(from: self) } }
         cursor = end
         return value
     }
 
     private func readDictionary<D: WireDictionary>(_ type: D.Type) throws -> D {
         let header = try openContainer(.dictionary)
-        let result = try D.building(capacity: header.count) {
-            (try readValue(D.keyType), try readValue(D.valueType))
+        let result = try bounded(by: header.end) {
+            try D.building(capacity: header.count) { (try readValue(D.keyType), try readValue(D.valueType)) }
         }
         guard cursor == header.end else { throw corrupted("dictionary entries do not fill their container") }
         return result

@@ -12,8 +12,22 @@ enum FunctionLookup {
         _mangledTypeName(type) ?? ""
     }
 
+    /// Whether a name from a frame has the form `_mangledTypeName` gives: ASCII letters, digits and
+    /// underscores, at most 4 KiB. Anything else (a corrupted byte, a `$` symbolic reference) could
+    /// crash the Swift runtime's demangler, so it never reaches `_typeByName`.
+    static func isWellFormed(_ name: some Collection<UInt8>) -> Bool {
+        guard !name.isEmpty, name.count <= 4096, let first = name.first, first != UInt8(ascii: "_") else {
+            return false
+        }
+        return name.allSatisfy { byte in
+            (byte >= 0x30 && byte <= 0x39) || (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a)
+                || byte == UInt8(ascii: "_")
+        }
+    }
+
     /// The function type with this mangled name, if this executable can find it by name.
     static func type(named name: String) -> (any RemoteFunction.Type)? {
+        guard isWellFormed(name.utf8) else { return nil }
         if let known = typesByName.withLock({ $0[name] }) { return known }
         guard let found = _typeByName(name) as? any RemoteFunction.Type else { return nil }
         typesByName.withLock { $0[name] = found }
