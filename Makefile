@@ -5,10 +5,12 @@
 #   make bench   the benchmark suite beside mpi4py.futures, ProcessPoolExecutor and raw MPI
 #                (about 8 minutes on 2 cores); make bench-smoke runs it with tiny sizes
 #   make docs    the DocC documentation (warnings are errors), offline, through swift-docc-plugin
+#   make fuzz    a long fuzz campaign of the wire decoder (10 million decodes, a few minutes);
+#                the tests run a 30-second one
 
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
-.PHONY: deps test-deps run test bench bench-smoke docs format lint
+.PHONY: deps test-deps run test bench bench-smoke docs fuzz format lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -30,6 +32,10 @@ bench: deps
 
 bench-smoke: deps
 	python3 Benchmarks/run.py --smoke
+
+fuzz: deps
+	swift build --product SwiftPoolFuzz
+	.build/debug/SwiftPoolFuzz --decodes 10000000 --seed $${SEED:-$$(date +%s)}
 
 docs:
 	swift package generate-documentation --target SwiftPool --warnings-as-errors

@@ -58,10 +58,20 @@ let package = Package(
             dependencies: ["SwiftPool", .product(name: "MetricsTestKit", package: "swift-metrics")],
             path: "Tests/PoolScenarios"
         ),
+        // The wire's fuzzer (make fuzz; the tests run a short campaign of it).
+        .executableTarget(
+            name: "SwiftPoolFuzz",
+            dependencies: [
+                "SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "DequeModule", package: "swift-collections"),
+            ],
+            path: "Tests/Fuzz"
+        ),
         .testTarget(
             name: "SwiftPoolTests",
             dependencies: [
-                "SwiftPool", "PoolScenarios", "Mandelbrot", "MapExample", "SubmitExample", "CallbackExample",
+                "SwiftPool", "PoolScenarios", "SwiftPoolFuzz", "Mandelbrot", "MapExample", "SubmitExample",
+                "CallbackExample",
                 .product(name: "PropertyBased", package: "swift-property-based"),
             ]
         ),
