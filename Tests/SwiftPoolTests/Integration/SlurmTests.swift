@@ -26,6 +26,19 @@ extension MPIRunTests {
             try SlurmCluster.with { cluster in
                 for launcher in ["srun", "mpirun"] {
                     let job = try cluster.submit(scenarios, arguments: ["fault-map"], launcher: launcher)
+                    // Slurm 22.05's PMIx plugin sometimes hears of the death before slurmstepd sees
+                    // the task exit, and then kills the whole step (its error handler does, whatever
+                    // --no-kill says): the pool's map has finished by then, but the job ends there.
+                    let slurmKilledStep =
+                        launcher == "srun" && job.standardOutput.contains("pmixp_client_v2.c")
+                        && job.standardOutput.contains("Error handler invoked")
+                    if slurmKilledStep {
+                        #expect(try job.fact("faultmap.correct", as: Bool.self), "the map lost or mixed up results")
+                        #expect(try job.fact("faultmap.killedDuringMap", as: Bool.self))
+                        #expect(try job.fact("faultmap.victimServedBefore", as: Bool.self))
+                        #expect(job.leftovers.isEmpty, "processes left running: \(job.leftovers)")
+                        continue
+                    }
                     // The launchers report the killed worker; the script exits with rank 0's status.
                     job.expectSuccess()
                     try WorkerDeathTests.expectMapSurvived(job, workers: 3, replaced: false)
