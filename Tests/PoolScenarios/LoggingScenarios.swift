@@ -13,11 +13,14 @@ struct LogSomething: RemoteFunction {
     }
 }
 
-/// A log record as the scenario reports it.
-struct SeenRecord: Codable, Sendable {
-    var level: String
-    var message: String
-    var metadata: [String: String]
+/// A log record as the scenario reports it (the tests decode this type).
+public struct SeenRecord: Codable, Sendable {
+    /// The record's level.
+    public var level: String
+    /// Its message.
+    public var message: String
+    /// Its metadata, as text.
+    public var metadata: [String: String]
 }
 
 /// Keeps every record rank 0's logger receives.

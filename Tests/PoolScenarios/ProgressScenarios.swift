@@ -6,27 +6,44 @@ import Synchronization
     import Glibc
 #endif
 
-/// What a watcher saw of a tracker while its tasks ran.
-struct ProgressSeen: Codable {
-    var samples = 0
-    var sawRunning = false
-    var sawPartial = false
-    var sawEstimate = false
-    var doneNeverWentBack = true
-    var countsAlwaysAddUp = true
-    var final: FinalCounts?
+/// What a watcher saw of a tracker while its tasks ran (the tests decode this type).
+public struct ProgressSeen: Codable, Sendable {
+    /// Snapshots taken.
+    public var samples = 0
+    /// Whether one showed a task running.
+    public var sawRunning = false
+    /// Whether one showed some, not all, of the total finished.
+    public var sawPartial = false
+    /// Whether one had an estimate of the time left.
+    public var sawEstimate = false
+    /// Whether `done` never decreased from one snapshot to the next.
+    public var doneNeverWentBack = true
+    /// Whether the counts never added up to more than the total.
+    public var countsAlwaysAddUp = true
+    /// The counts once the tasks were over.
+    public var final = FinalCounts()
 }
 
-struct FinalCounts: Codable {
-    var done: Int
-    var failed: Int
-    var running: Int
-    var queued: Int
-    var cancelled: Int
-    var total: Int?
-    var isFinished: Bool
-    var fraction: Double?
-    var line: String
+/// A tracker's counts at the end (the tests decode this type).
+public struct FinalCounts: Codable, Sendable {
+    /// Finished with a value.
+    public var done = 0
+    /// Finished with an error.
+    public var failed = 0
+    /// Still running.
+    public var running = 0
+    /// Still queued.
+    public var queued = 0
+    /// Cancelled before they ran.
+    public var cancelled = 0
+    /// The total, when known.
+    public var total: Int?
+    /// Whether the tracker finished.
+    public var isFinished = false
+    /// The share done, when the total is known.
+    public var fraction: Double?
+    /// The one-line description.
+    public var line = ""
 }
 
 enum ProgressScenarios {

@@ -36,8 +36,6 @@ final class MonitorLoop {
     private var nextHeartbeat: UInt64 = 0
     /// What workers' tasks wrote, being put back into lines.
     private var output = OutputLines()
-    /// Each worker's host, for its forwarded log records.
-    private var hosts: [Int: String] = [:]
 
     /// A stranger must show the secret within this long.
     private static let helloNanos: UInt64 = 2_000_000_000
@@ -64,7 +62,6 @@ final class MonitorLoop {
                 case .expect(let rank, let host):
                     expected[rank] = monotonicNanos() &+ settings.connectNanos
                     output.setHost(host, rank: rank)
-                    hosts[rank] = host
                 case .forget(let rank): drop(rank)
                 case .terminate(let rank):
                     if let lifeline = lifelines[rank] {
@@ -239,7 +236,7 @@ final class MonitorLoop {
     /// Hands a log record from a task on the worker of `rank` to rank 0's logger.
     private func forwardLog(_ bytes: ArraySlice<UInt8>, rank: Int) {
         let record = Array(bytes).withUnsafeBytes { try? WireDecoder.decode(ForwardedLogRecord.self, from: $0) }
-        record?.log(to: RuntimeLog.logger, rank: rank, host: hosts[rank] ?? "?")
+        record?.log(to: RuntimeLog.logger, rank: rank, host: output.host(of: rank) ?? "?")
     }
 
     private func drop(_ rank: Int) {

@@ -16,12 +16,16 @@ struct OutputLines {
     }
 
     private var pending: [Key: [UInt8]] = [:]
-    private var tags: [Int: [UInt8]] = [:]
+    /// Each worker's host and the tag its lines get, made once.
+    private var workers: [Int: (host: String, tag: [UInt8])] = [:]
 
-    /// Names the worker of `rank` for its lines.
+    /// Names the worker of `rank` for its lines and its forwarded log records.
     mutating func setHost(_ host: String, rank: Int) {
-        tags[rank] = Array("[rank \(rank) \(host)] ".utf8)
+        workers[rank] = (host, Array("[rank \(rank) \(host)] ".utf8))
     }
+
+    /// The host of the worker of `rank`, once named.
+    func host(of rank: Int) -> String? { workers[rank]?.host }
 
     /// Takes bytes a worker wrote to `stream` (1 or 2) and writes the lines they complete.
     mutating func append(_ bytes: ArraySlice<UInt8>, rank: Int, stream: Int32) {
@@ -47,11 +51,11 @@ struct OutputLines {
             guard let rest = pending.removeValue(forKey: Key(rank: rank, stream: stream)) else { continue }
             write(rest[...] + [UInt8(ascii: "\n")], rank: rank, stream: stream)
         }
-        tags[rank] = nil
+        workers[rank] = nil
     }
 
     private func write(_ line: ArraySlice<UInt8>, rank: Int, stream: Int32) {
-        let tag = PoolSettings.tagsOutputLines ? tags[rank] ?? Array("[rank \(rank)] ".utf8) : []
+        let tag = PoolSettings.tagsOutputLines ? workers[rank]?.tag ?? Array("[rank \(rank)] ".utf8) : []
         StandardStreamWriter.shared.write(tag + line, to: stream == 2 ? STDERR_FILENO : STDOUT_FILENO)
     }
 }

@@ -41,7 +41,8 @@ public struct Shared<Value: Codable & Sendable>: Codable, Sendable, CustomString
         var container = try decoder.unkeyedContainer()
         let pool = try container.decode(UInt32.self)
         let id = try container.decode(UInt64.self)
-        let here = PoolProcess.rank.map { "rank \($0)" } ?? "this process"
+        // Only the errors name the process: a handle is decoded with every task that holds it.
+        var here: String { PoolProcess.rank.map { "rank \($0)" } ?? "this process" }
         switch SharedValueStore.entry(id: id) {
         case .value(let object):
             guard let storage = object as? SharedStorage<Value> else {

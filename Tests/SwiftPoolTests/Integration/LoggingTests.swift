@@ -1,14 +1,12 @@
+import PoolScenarios
 import Testing
 
 extension MPIRunTests {
     /// Records logged in tasks reach the pool's logger; the library's own routine events are debug.
     @Suite("logging")
     struct LoggingTests {
-        private struct Record: Decodable {
-            var level: String
-            var message: String
-            var metadata: [String: String]
-        }
+        /// A record as the scenario reports it: the scenario's own type.
+        private typealias Record = SeenRecord
 
         @Test("plain start: task records reach rank 0's logger with rank and host; routine events are debug")
         func plainStart() throws {

@@ -1,30 +1,13 @@
 import Foundation
+import PoolScenarios
 import Testing
 
 extension MPIRunTests {
     @Suite("progress")
     struct ProgressTests {
-        private struct Seen: Decodable {
-            var samples: Int
-            var sawRunning: Bool
-            var sawPartial: Bool
-            var sawEstimate: Bool
-            var doneNeverWentBack: Bool
-            var countsAlwaysAddUp: Bool
-            var final: Final
-        }
-
-        private struct Final: Decodable {
-            var done: Int
-            var failed: Int
-            var running: Int
-            var queued: Int
-            var cancelled: Int
-            var total: Int?
-            var isFinished: Bool
-            var fraction: Double?
-            var line: String
-        }
+        /// What the scenario saw of a tracker, and its final counts: the scenario's own types.
+        private typealias Seen = ProgressSeen
+        private typealias Final = FinalCounts
 
         @Test(
             "a tracker counts a map, a batch of submits, cancellations and a stream while they run", arguments: [1, 3])

@@ -62,10 +62,12 @@ extension Scheduler {
                 }
                 continue
             }
-            do {
-                try finishReceivingPieces(slot: slot)
-            } catch is PeerGone {
-                continue
+            if !incomingPieces.isEmpty {
+                do {
+                    try finishReceivingPieces(slot: slot)
+                } catch is PeerGone {
+                    continue
+                }
             }
             if header.kind == .pieces {
                 let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
