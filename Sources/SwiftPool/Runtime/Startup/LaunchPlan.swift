@@ -42,7 +42,7 @@ enum LaunchPlan {
     }
 
     /// Called before `MPI_Init_thread` in every process, for settings the user has not made
-    /// either way: TCP progress (below), and in a singleton that will spawn its workers:
+    /// either way, in a singleton that will spawn its workers:
     /// - one worker per core needs more slots than Open MPI counts (the cores, rank 0 included),
     ///   so allow oversubscription;
     /// - PMIx authenticates through munge when munge is installed, and waits about two seconds
@@ -50,11 +50,11 @@ enum LaunchPlan {
     ///   PMIx's native security;
     /// - without Open MPI's recovery, a spawned worker that dies hangs its parent for good; with
     ///   it, the parent carries on and can spawn a replacement.
+    ///
+    /// Open MPI's TCP progress thread (`btl_tcp_progress_thread`) stays off: in 4.1 it sometimes
+    /// crashes a process as MPI starts (open-mpi/ompi#5902), seen here in about one job of ten
+    /// over TCP under `srun`.
     static func prepareEnvironment() {
-        // Open MPI's TCP transport reads its sockets only when the event loop runs, and after a
-        // peer dies it can fall back to running that loop once every 10 ms: the surviving
-        // workers' messages then crawl. A progress thread of its own reads them as they come.
-        setenv("OMPI_MCA_btl_tcp_progress_thread", "1", 0)
         guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
         setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
         setenv("PMIX_MCA_psec", "native", 0)
