@@ -68,6 +68,8 @@ enum Interruption {
         RuntimeLog.warning(
             "\(name): queued tasks are cancelled and running ones stopped; the program has "
                 + "\(graceSeconds) s to save what it has and exit (\(name) again exits at once)")
+        // Recorded now, not only at exit: a launcher may kill this process before it gets there.
+        LaunchPlan.recordExitStatus(128 + number)
         interrupt(number)
         for body in bodies.withLock({ Array($0.values) }) { body.cancel() }
         DedicatedThread.start(stackBytes: 256 * 1024) {
