@@ -48,7 +48,10 @@ enum InterruptScenarios {
                 Report.fact("interrupt.saved", 0)
             }
         }
-        // Code after the pool still runs: where a program writes what it saved.
+        // Code after the pool still runs: where a program writes what it saved. From outside (a
+        // batch job's walltime warning), saving takes 2 s here, longer than a launcher that
+        // signalled every rank would leave it (mpirun SIGKILLs them all a second later).
+        if external { usleep(2_000_000) }
         Report.fact("interrupt.returned", Date().timeIntervalSince1970)
     }
 
