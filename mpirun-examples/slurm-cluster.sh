@@ -6,6 +6,7 @@
 #   mpirun-examples/slurm-cluster.sh up     PREFIX   hosts, munged, slurmctld, three slurmd; waits for idle nodes
 #   mpirun-examples/slurm-cluster.sh submit PREFIX SBATCH_ARGS...
 #                                                    sbatch --wait from h1; prints the job's output
+#                                                    (kept in $JOB_OUTPUT when that is set)
 #   mpirun-examples/slurm-cluster.sh down   PREFIX   stops what `up` started (by PID) and removes the hosts
 #
 # Slurm runs as root here, without systemd or cgroups (proctrack/linuxproc, task/none). The
@@ -88,7 +89,7 @@ up() {
 
 submit() {
     shift 2
-    local output="$dir/job-$$.out"
+    local output="${JOB_OUTPUT:-$dir/job-$$.out}"
     local status=0
     on_host h1 sbatch --wait --output="$output" "$@" >/dev/null || status=$?
     cat "$output" 2>/dev/null || true

@@ -40,20 +40,30 @@ struct SlurmCluster {
     }
 
     /// Submits swiftpool.sbatch for a program of this package and waits for the job to end.
+    ///
+    /// A job that hangs is ended by Slurm itself: unless `sbatchOptions` set a time limit, it gets
+    /// 3 minutes (the script's walltime warning then comes after about one), well before
+    /// `timeout`. Should the wait still time out, what the job printed so far is shown.
     func submit(
-        _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 180,
+        _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 240,
         sbatchOptions: [String] = []
     ) throws -> MPIJob {
         let executable = MPIJob.productsFolder.appendingPathComponent(program).path
-        return try MPIJob.launch(
-            ["bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)"] + sbatchOptions
+        let output = "/tmp/\(prefix)-slurm/job-\(UUID().uuidString).out"
+        let limit = sbatchOptions.contains { $0.hasPrefix("--time") } ? [] : ["--time=3"]
+        var job = try MPIJob.launch(
+            ["bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)"] + limit + sbatchOptions
                 + [Self.batchScript, executable] + arguments,
             timeout: timeout,
             environment: [
-                "LAUNCHER": launcher,
+                "LAUNCHER": launcher, "JOB_OUTPUT": output,
                 // The fake hosts talk over their veth only, and share two cores.
                 "OMPI_MCA_btl": "tcp,self", "OMPI_MCA_btl_tcp_if_include": "eth0",
                 "OMPI_MCA_oob_tcp_if_include": "eth0", "OMPI_MCA_hwloc_base_binding_policy": "none",
             ])
+        if job.timedOut, let printed = try? String(contentsOfFile: output, encoding: .utf8) {
+            job.standardOutput += "(the job's output so far)\n" + printed
+        }
+        return job
     }
 }
