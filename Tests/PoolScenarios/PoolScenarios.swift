@@ -44,6 +44,7 @@ struct PoolScenarios {
             // A body that throws: the error reaches the caller after the pool has drained.
             do {
                 try withPool { pool in
+                    Report.fact("exit.started", true)
                     _ = try pool.submit(SleepThenEcho(seconds: 0.2), 1)
                     throw ItemError(item: 42)
                 }
