@@ -51,9 +51,10 @@ enum LaunchPlan {
     /// - without Open MPI's recovery, a spawned worker that dies hangs its parent for good; with
     ///   it, the parent carries on and can spawn a replacement.
     ///
-    /// Open MPI's TCP progress thread (`btl_tcp_progress_thread`) stays off: in 4.1 it sometimes
-    /// crashes a process as MPI starts (open-mpi/ompi#5902), seen here in about one job of ten
-    /// over TCP under `srun`.
+    /// Open MPI's TCP progress thread (`btl_tcp_progress_thread`) stays off: in 4.1 it can hand a
+    /// peer's first message to a handler not yet registered while `MPI_Init_thread` runs, and the
+    /// process crashes (open-mpi/ompi#5902 has more of its crashes): 3 `srun` jobs of 27 here
+    /// with it, none of 37 without.
     static func prepareEnvironment() {
         guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
         setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
