@@ -70,8 +70,9 @@ enum Interruption {
                 + "\(graceSeconds) s to save what it has and exit (\(name) again exits at once)")
         // Recorded now, not only at exit: a launcher may kill this process before it gets there.
         LaunchPlan.recordExitStatus(128 + number)
-        interrupt(number)
+        // Bodies first: a body woken by its failed map must already see its task cancelled.
         for body in bodies.withLock({ Array($0.values) }) { body.cancel() }
+        interrupt(number)
         DedicatedThread.start(stackBytes: 256 * 1024) {
             sleepNanos(UInt64(graceSeconds * 1e9))
             RuntimeLog.warning("the program did not exit within \(graceSeconds) s of \(name); exiting")
