@@ -54,16 +54,17 @@ struct SlurmCluster {
         _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 240,
         sbatchOptions: [String] = []
     ) throws -> MPIJob {
-        let job = try submitOnce(
-            program, arguments: arguments, launcher: launcher, nodes: nodes, tasks: tasks, timeout: timeout,
-            sbatchOptions: sbatchOptions)
+        let submitOnce = {
+            try self.submitOnce(
+                program, arguments: arguments, launcher: launcher, nodes: nodes, tasks: tasks, timeout: timeout,
+                sbatchOptions: sbatchOptions)
+        }
+        let job = try submitOnce()
         guard launcher == "srun", Self.crashedBeforeThePoolStarted(job) else { return job }
         print(
             "SlurmCluster: an srun job crashed inside MPI_Init_thread; submitting it again. Its output:\n\(job.standardOutput)"
         )
-        return try submitOnce(
-            program, arguments: arguments, launcher: launcher, nodes: nodes, tasks: tasks, timeout: timeout,
-            sbatchOptions: sbatchOptions)
+        return try submitOnce()
     }
 
     /// A process of the job segfaulted before rank 0 reported anything: no `RESULT` line, while
