@@ -24,10 +24,13 @@ let package = Package(
             pkgConfig: "ompi-c",
             providers: [.apt(["libopenmpi-dev"])]
         ),
+        // Linux calls Swift's Glibc module leaves out (pipe2, accept4, prctl, futex).
+        .systemLibrary(name: "CLinux"),
         .target(
             name: "SwiftPool",
             dependencies: [
                 "CMPI",
+                "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),

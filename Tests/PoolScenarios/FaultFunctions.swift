@@ -4,14 +4,17 @@ import SwiftPool
 // Remote functions for the fault scenarios: tasks that say which process ran them, and tasks
 // that end the process running them in the ways real programs do.
 
-/// The worker process that ran a task.
+/// The worker process that ran a task, and its parent: rank 0 in the plain start, its
+/// supervisor (an MPI process) under a launcher.
 struct WorkerIdentity: Codable, Sendable, Hashable {
     var rank: Int
     var host: String
     var processID: Int32
+    var parentProcessID: Int32
 
     static var here: WorkerIdentity {
-        WorkerIdentity(rank: PoolProcess.rank ?? -1, host: PoolProcess.hostName, processID: getpid())
+        WorkerIdentity(
+            rank: PoolProcess.rank ?? -1, host: PoolProcess.hostName, processID: getpid(), parentProcessID: getppid())
     }
 }
 
@@ -43,9 +46,11 @@ struct Deadly: RemoteFunction {
     enum How: String, Codable, Sendable {
         /// `fatalError`: a Swift trap, SIGILL on x86-64.
         case fatalError
-        /// `exit(3)`.
+        /// `exit(3)`: exit handlers run.
         case exit3
-        /// A segmentation fault.
+        /// `_exit(99)`: no exit handler runs, so only the parent's `waitpid` can tell.
+        case underscoreExit99 = "_exit99"
+        /// A segmentation fault: a write through a bad pointer, as real bugs make them.
         case segfault
     }
 
@@ -59,8 +64,11 @@ struct Deadly: RemoteFunction {
         switch how {
         case .fatalError: fatalError("task \(x) crashes its worker on purpose")
         case .exit3: exit(3)
+        case .underscoreExit99: _exit(99)
         case .segfault:
-            raise(SIGSEGV)
+            // Not `raise(SIGSEGV)`: Swift's backtracer handles a raised signal and returns. A real
+            // fault runs again once the handler is done, and then kills the process.
+            UnsafeMutablePointer<Int>(bitPattern: 64 + x)!.pointee = x
             return -1
         }
     }

@@ -60,16 +60,17 @@ enum FaultScenarios {
         }
     }
 
-    /// `detect SIGNAL`: one long task per worker; one worker is killed with SIGNAL; with
-    /// `maxRetries: 0` its task fails at once. Reports how long that took from the kill.
-    static func detectKill(signal: Int32) throws {
+    /// `detect SIGNAL [supervisor]`: one long task per worker; one worker (or, with `supervisor`,
+    /// the MPI process supervising it) is killed with SIGNAL; with `maxRetries: 0` its task fails
+    /// at once. Reports how long that took from the kill.
+    static func detectKill(signal: Int32, supervisor: Bool = false) throws {
         try MPIPoolExecutor.run(maxRetries: 0) { pool in
             let identities = try workers(pool)
             let victim = identities[identities.count - 1]
             let tasks = try (0..<pool.maxWorkers).map { try pool.submit(SleepThenIdentify(seconds: 2), $0) }
             Thread.sleep(forTimeInterval: 0.3)
             let killed = Date()
-            kill(victim.processID, signal)
+            kill(supervisor ? victim.parentProcessID : victim.processID, signal)
             let failed = wait(tasks, timeout: .seconds(30), returnWhen: .firstException).done.first { future in
                 (try? future.error()).flatMap { $0 } != nil
             }
@@ -77,6 +78,8 @@ enum FaultScenarios {
             Report.fact("detect.outcome", Report.outcome { try failed.map { try $0.result() } })
             let others = tasks.filter { $0 != failed }.map { future in Report.outcome { try future.result() } }
             Report.fact("detect.othersSucceeded", others.allSatisfy(\.ok))
+            Report.fact("detect.mapAfter", try pool.map(Square(), Array(0..<100)) == (0..<100).map { $0 * $0 })
+            Report.fact("detect.workersAfter", try workers(pool).count)
             reportProcesses(identities, as: "detect.processes")
         }
     }
@@ -103,7 +106,8 @@ enum FaultScenarios {
         if let retries { try MPIPoolExecutor.run(maxRetries: retries, body) } else { try MPIPoolExecutor.run(body) }
     }
 
-    /// `all-dead`: every worker is killed while tasks are pending: every future fails with
+    /// `all-dead`: under a launcher, every supervisor (the MPI process behind each worker) is
+    /// killed while tasks are pending: no worker can be replaced, so every future fails with
     /// `brokenPool`, later submits too, and the body returns.
     static func allWorkersDead() throws {
         let identities = Mutex<[WorkerIdentity]>([])
@@ -112,7 +116,7 @@ enum FaultScenarios {
             identities.withLock { $0 = found }
             let futures = try (0..<40).map { try pool.submit(SleepThenIdentify(seconds: 0.2), $0) }
             Thread.sleep(forTimeInterval: 0.3)
-            for worker in found { kill(worker.processID, SIGKILL) }
+            for worker in found { kill(worker.parentProcessID, SIGKILL) }
             let codes = futures.map { future in Report.outcome { try future.result() } }
             Report.fact("alldead.succeeded", codes.filter(\.ok).count)
             Report.fact("alldead.failureCodes", Set(codes.compactMap(\.poolCode)).sorted())
@@ -217,8 +221,9 @@ enum FaultScenarios {
             let settled = Atomic<Int>(0)
             let settledTwice = Atomic<Int>(0)
             let seen = Mutex<[Int32: Double]>([:])
+            let micros = UInt32(ProcessInfo.processInfo.environment["CHAOS_MICROS"] ?? "") ?? 0
             let futures = try (0..<count).map { item in
-                let future = try pool.submit(SlowSquare(micros: 0), item)
+                let future = try pool.submit(SlowSquare(micros: micros), item)
                 let once = Atomic<Bool>(false)
                 future.addDoneCallback { done in
                     if once.exchange(true, ordering: .relaxed) { settledTwice.add(1, ordering: .relaxed) }
@@ -252,6 +257,7 @@ enum FaultScenarios {
                 Report.fact("chaos.firstWrong", "\(item): \(Report.outcome { try future.result() })")
             }
             Report.fact("chaos.wrongCount", wrong.count)
+            Report.fact("chaos.workersAfter", try workers(pool).count)
             pool.shutdown()
             Report.fact("chaos.seconds", Date().timeIntervalSince(start))
             Report.fact("chaos.killed", killed.count)

@@ -9,7 +9,7 @@ enum LifelineScenarios {
             let before = try FaultScenarios.workers(pool)
             let endpoints = listeningEndpoints()
             Report.fact("guard.listeners", endpoints.map { "\($0.address):\($0.port)" })
-            var wrongSecret = [UInt8]("SPLL".utf8) + [1] + [UInt8](repeating: 7, count: 32)
+            var wrongSecret = [UInt8]("SPLL".utf8) + [3] + [UInt8](repeating: 7, count: 32)
             wrongSecret += [1, 0, 0, 0, 0, 0, 0, 0]
             let garbage = (0..<200).map { _ in UInt8.random(in: 0...255) }
             var refusals: [String: Double?] = [:]

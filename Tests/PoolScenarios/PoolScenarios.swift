@@ -53,7 +53,9 @@ struct PoolScenarios {
                 exit(3)
             }
         case "fault-map": try FaultScenarios.killDuringMap(signal: signalArgument(default: SIGKILL))
-        case "detect": try FaultScenarios.detectKill(signal: signalArgument(default: SIGKILL))
+        case "detect":
+            try FaultScenarios.detectKill(
+                signal: signalArgument(default: SIGKILL), supervisor: CommandLine.arguments.contains("supervisor"))
         case "crash":
             let how = CommandLine.arguments.dropFirst(2).first.flatMap(Deadly.How.init(rawValue:)) ?? .fatalError
             try FaultScenarios.crashingTask(
@@ -64,6 +66,10 @@ struct PoolScenarios {
         case "crash-loop": try FaultScenarios.crashLoop()
         case "chaos": try FaultScenarios.chaos()
         case "ctrl-c": try FaultScenarios.controlC()
+        case "death-mid-map":
+            try SupervisionScenarios.deathDuringMap(how: CommandLine.arguments.dropFirst(2).first ?? "sigkill")
+        case "print-and-exit": try SupervisionScenarios.printAndExit()
+        case "descriptors": try SupervisionScenarios.descriptors()
         case "oom": try FaultScenarios.outOfMemory()
         case "lifeline-guard": try LifelineScenarios.guardScenario()
         case "different-builds":

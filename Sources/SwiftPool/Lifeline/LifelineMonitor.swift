@@ -6,18 +6,22 @@ import Synchronization
 
 /// What rank 0's lifeline monitor tells the executor.
 enum LifelineEvent: Sendable {
-    /// The worker of this rank connected its lifeline and showed the job's secret.
+    /// The supervisor of this rank connected its lifeline and showed the job's secret.
     case connected(rank: Int)
-    /// The worker of this rank is gone.
+    /// The supervisor of this rank is gone.
     case lost(rank: Int, WorkerEnd)
+    /// The supervisor of this rank sent news over MPI (a worker ready or ended).
+    case nudged(rank: Int)
 }
 
-/// Rank 0's side of the lifelines: a thread of its own that accepts each worker's connection,
-/// exchanges heartbeats, and reports within milliseconds when a connection closes or says its
-/// process is dying, and within the silence allowed when a host goes quiet. It never touches MPI.
+/// Rank 0's side of the lifelines and of workers' output: a thread of its own that accepts each
+/// supervisor's connection, exchanges heartbeats, and reports within milliseconds when a
+/// connection closes, and within the silence allowed when a host goes quiet; and that writes what
+/// workers print, line by line, tagged. It never touches MPI.
 ///
-/// It listens only on the addresses the job's hosts reach rank 0 by, keeps a connection only when
-/// it opens with this job's secret, and drops anything else.
+/// It listens only on the addresses the job's hosts reach rank 0 by (none in the plain start, whose
+/// workers are rank 0's own children), keeps a connection only when it opens with this job's
+/// secret, and drops anything else.
 final class LifelineMonitor: Sendable {
     /// The listeners' endpoints, one per address rank 0 is reached at.
     let endpoints: [IPv4Endpoint]
@@ -74,28 +78,33 @@ final class LifelineMonitor: Sendable {
         return endpoints.first { !$0.isLoopback } ?? endpoints[0]
     }
 
-    /// A worker has been told where to connect: it must do so within the time allowed, with a
-    /// data connection too when it talks to rank 0 without MPI.
+    /// A supervisor has been told where to connect: it must do so within the time allowed.
     func expect(rank: Int, host: String) { control.send(.expect(rank: rank, host: host)) }
-    /// Rank 0 has given this worker up: close its lifeline, so that it ends itself.
+    /// Rank 0 has given this supervisor up: close its lifeline, so that it ends itself.
     func forget(rank: Int) { control.send(.forget(rank: rank)) }
-    /// Tells this worker to end its process now, then closes its lifeline.
-    func terminate(rank: Int) { control.send(.terminate(rank: rank)) }
-    /// Workers are being stopped: lifelines that close are no longer losses.
+    /// Names the host of the worker of `rank`, for the tag on its lines.
+    func name(rank: Int, host: String) { control.send(.name(rank: rank, host: host)) }
+    /// Reads the output of a worker this process started, from its pipes, until they close.
+    func adoptOutput(rank: Int, output: Int32, errors: Int32) {
+        control.openPipes.add(2, ordering: .releasing)
+        control.send(.adoptOutput(rank: rank, output: output, errors: errors))
+    }
+    /// Supervisors are being stopped: lifelines that close are no longer losses.
     func beginStopping() { control.send(.stopping) }
 
-    /// Waits until every worker's lifeline has closed, or the time is up; true when all did.
+    /// Waits until every lifeline and output pipe has closed, with everything they carried
+    /// written, or the time is up; true when all did.
     func waitUntilAllClosed(timeoutNanos: UInt64) -> Bool {
         let deadline = monotonicNanos() &+ timeoutNanos
-        while control.openLifelines.load(ordering: .acquiring) > 0 {
+        while control.openLifelines.load(ordering: .acquiring) > 0 || control.openPipes.load(ordering: .acquiring) > 0 {
             if monotonicNanos() >= deadline { return false }
             sleepNanos(2_000_000)
         }
         return true
     }
 
-    /// Whether a worker's lifeline closed without a word since the monitor started, including
-    /// while workers were being stopped.
+    /// Whether a supervisor's lifeline closed without a word since the monitor started, including
+    /// while supervisors were being stopped.
     var sawUnannouncedClosure: Bool { control.unannouncedClosures.load(ordering: .relaxed) > 0 }
 
     /// Closes every lifeline and listener, and ends the thread.

@@ -1,16 +1,18 @@
-/// What travels on a lifeline, a TCP connection from each worker to rank 0 that exists only so
-/// rank 0 learns at once when the worker's process ends, however it ends.
+/// What travels on a lifeline, a TCP connection from each supervisor (the MPI process of a rank
+/// other than 0) to rank 0: rank 0 learns at once when the supervisor's process ends, and within
+/// the silence allowed when its host is lost; the supervisor learns the same of rank 0; and the
+/// output of the supervisor's workers travels on it.
 ///
-/// A worker opens with a ``LifelineHello``. After that both sides send fixed five-byte
-/// ``LifelineRecord``s: a kind byte and a little-endian `Int32`. Fixed sizes let a signal handler
-/// write a record without allocating and let the reader parse without framing.
+/// A supervisor opens with a ``LifelineHello``. After that both sides send fixed five-byte
+/// ``LifelineRecord``s: a kind byte and a little-endian `Int32`, so the reader parses them without
+/// framing; output records are followed by their bytes.
 enum LifelineProtocol {
     /// The first bytes of a hello ("SPLL"); anything else is dropped at once.
     static let lifelineMagic: [UInt8] = [0x53, 0x50, 0x4c, 0x4c]
-    static let version: UInt8 = 2
+    static let version: UInt8 = 3
 }
 
-/// The first bytes a worker sends on a connection to rank 0: magic, version, the job's secret,
+/// The first bytes a supervisor sends on a connection to rank 0: magic, version, the job's secret,
 /// its rank and process id.
 struct LifelineHello: Equatable {
     static let size = LifelineProtocol.lifelineMagic.count + 1 + LifelineSecret.size + 4 + 4
@@ -55,25 +57,22 @@ struct LifelineRecord: Equatable {
     enum Kind: UInt8 {
         /// Either side: still here.
         case heartbeat = 1
-        /// Worker: the process is exiting with this status (`exit` was called).
-        case exiting
-        /// Worker: the process is dying of this signal.
-        case signalled
-        /// Worker: rank 0 asked it to stop, and it is ending normally.
+        /// Supervisor: rank 0 asked it to stop, and it is ending normally.
         case stopping
-        /// Rank 0: end your process now (its task ran past the pool's task timeout).
-        case terminate
-        /// Worker: bytes its tasks wrote follow. The value's low 31 bits are their count, its top
+        /// Supervisor: the output records that follow come from its worker of this rank.
+        case speaker
+        /// Supervisor: it sent rank 0 news over MPI that rank 0 is not waiting for (a worker ready
+        /// or ended); rank 0's scheduler, perhaps asleep, should look.
+        case nudge
+        /// Supervisor: bytes a task wrote follow. The value's low 31 bits are their count, its top
         /// bit the stream (clear: standard output; set: standard error).
         case output
-        /// Worker: an encoded ``ForwardedLogRecord`` of this many bytes follows.
-        case log
     }
 
     var kind: Kind
     var value: Int32 = 0
 
-    /// The five bytes, as a tuple so that a signal handler can build them on its stack.
+    /// The five bytes, as a tuple so that they can be built on the stack.
     var bytes: (UInt8, UInt8, UInt8, UInt8, UInt8) {
         let value = UInt32(bitPattern: value)
         return (

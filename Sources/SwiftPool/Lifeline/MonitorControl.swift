@@ -1,3 +1,4 @@
+import CLinux
 import Synchronization
 
 #if canImport(Glibc)
@@ -9,7 +10,10 @@ final class MonitorControl: Sendable {
     enum Command {
         case expect(rank: Int, host: String)
         case forget(rank: Int)
-        case terminate(rank: Int)
+        /// Names the host of a worker rank, for the tag of its lines.
+        case name(rank: Int, host: String)
+        /// Read a worker's standard output and error from these pipes until they close.
+        case adoptOutput(rank: Int, output: Int32, errors: Int32)
         case stopping
         case shutdown
     }
@@ -17,6 +21,8 @@ final class MonitorControl: Sendable {
     let commands = Mutex<[Command]>([])
     /// Lifelines connected and not yet closed.
     let openLifelines = Atomic<Int>(0)
+    /// Output pipes of workers adopted and not yet closed.
+    let openPipes = Atomic<Int>(0)
     /// Lifelines that closed without their worker saying it was stopping or how it ended,
     /// counted even while workers are being stopped.
     let unannouncedClosures = Atomic<Int>(0)
@@ -26,11 +32,7 @@ final class MonitorControl: Sendable {
 
     init() {
         var ends: [Int32] = [-1, -1]
-        pipe(&ends)
-        for end in ends {
-            _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK)
-            _ = fcntl(end, F_SETFD, FD_CLOEXEC)
-        }
+        pipe2(&ends, O_CLOEXEC | O_NONBLOCK)
         wakeDescriptor = ends[0]
         wakeWriter = ends[1]
     }

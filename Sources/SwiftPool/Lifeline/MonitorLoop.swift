@@ -13,13 +13,24 @@ final class MonitorLoop {
         var deadline: UInt64
     }
 
-    /// A worker's connection.
+    /// A supervisor's connection.
     private struct Lifeline {
         var descriptor: Int32
         var received: [UInt8] = []
         var lastHeard: UInt64
-        /// The worker said how it ends, or is stopping: its closing is no news.
+        /// The supervisor is stopping: its closing is no news.
         var settled = false
+        /// The worker whose output the next output record carries.
+        var speaker: Int?
+        /// Every worker it carried output for, whose unfinished lines end with it.
+        var speakers: Set<Int> = []
+    }
+
+    /// A pipe of a worker this process started: its standard output or error.
+    private struct OutputPipe {
+        var descriptor: Int32
+        var rank: Int
+        var stream: Int32
     }
 
     private let listeners: [Int32]
@@ -30,6 +41,7 @@ final class MonitorLoop {
 
     private var strangers: [Stranger] = []
     private var lifelines: [Int: Lifeline] = [:]
+    private var pipes: [OutputPipe] = []
     /// Ranks told where to connect that have not yet, with their deadlines.
     private var expected: [Int: UInt64] = [:]
     private var stopping = false
@@ -63,14 +75,15 @@ final class MonitorLoop {
                     expected[rank] = monotonicNanos() &+ settings.connectNanos
                     output.setHost(host, rank: rank)
                 case .forget(let rank): drop(rank)
-                case .terminate(let rank):
-                    if let lifeline = lifelines[rank] {
-                        TCPSocket.send(LifelineRecord(kind: .terminate), on: lifeline.descriptor)
-                    }
-                    drop(rank)
+                case .name(let rank, let host): output.setHost(host, rank: rank)
+                case .adoptOutput(let rank, let descriptor, let errors):
+                    pipes.append(OutputPipe(descriptor: descriptor, rank: rank, stream: 1))
+                    pipes.append(OutputPipe(descriptor: errors, rank: rank, stream: 2))
                 case .stopping: stopping = true
                 case .shutdown:
                     for rank in Array(lifelines.keys) { drop(rank) }
+                    readPipes()
+                    for pipe in pipes { closePipe(pipe) }
                     for stranger in strangers { close(stranger.descriptor) }
                     for listener in listeners { close(listener) }
                     return
@@ -79,6 +92,7 @@ final class MonitorLoop {
             acceptNewcomers()
             readStrangers()
             readLifelines()
+            if !pipes.isEmpty { readPipes() }
             keepTime()
             waitForActivity()
         }
@@ -92,6 +106,7 @@ final class MonitorLoop {
         for lifeline in lifelines.values {
             entries.append(pollfd(fd: lifeline.descriptor, events: Int16(POLLIN), revents: 0))
         }
+        for pipe in pipes { entries.append(pollfd(fd: pipe.descriptor, events: Int16(POLLIN), revents: 0)) }
         let timeoutMilliseconds = Int32(clamping: settings.heartbeatNanos / 2 / 1_000_000)
         _ = poll(&entries, nfds_t(entries.count), max(timeoutMilliseconds, 1))
     }
@@ -170,34 +185,27 @@ final class MonitorLoop {
             var consumed = 0
             while lifeline.received.count - consumed >= LifelineRecord.size {
                 let record = LifelineRecord.read(lifeline.received, at: consumed)
-                if let record, record.kind == .output || record.kind == .log {
+                if let record, record.kind == .output {
                     // A record with bytes after it; wait until all of them are here.
                     let value = UInt32(bitPattern: record.value)
                     let count = Int(value & 0x7fff_ffff)
                     let start = consumed + LifelineRecord.size
                     guard lifeline.received.count - start >= count else { break }
-                    let bytes = lifeline.received[start..<start + count]
-                    if record.kind == .output {
-                        output.append(bytes, rank: rank, stream: value >> 31 == 1 ? 2 : 1)
-                    } else {
-                        forwardLog(bytes, rank: rank)
-                    }
+                    let speaker = lifeline.speaker ?? rank
+                    lifeline.speakers.insert(speaker)
+                    output.append(
+                        lifeline.received[start..<start + count], rank: speaker, stream: value >> 31 == 1 ? 2 : 1)
                     consumed = start + count
                     lifeline.lastHeard = monotonicNanos()
                     continue
                 }
                 consumed += LifelineRecord.size
                 lifeline.lastHeard = monotonicNanos()
-                guard let record, !lifeline.settled else { continue }
-                switch record.kind {
-                case .exiting:
-                    lifeline.settled = true
-                    if !stopping { report(.lost(rank: rank, .exited(code: record.value))) }
-                case .signalled:
-                    lifeline.settled = true
-                    if !stopping { report(.lost(rank: rank, .signalled(record.value))) }
+                switch record?.kind {
+                case .speaker: lifeline.speaker = record.map { Int($0.value) }
                 case .stopping: lifeline.settled = true
-                case .heartbeat, .terminate, .output, .log: break
+                case .nudge: report(.nudged(rank: rank))
+                case .heartbeat, .output, nil: break
                 }
             }
             lifeline.received.removeFirst(consumed)
@@ -212,7 +220,32 @@ final class MonitorLoop {
         }
     }
 
-    /// Sends heartbeats when due, and gives up on silent lifelines and on workers that never
+    /// Writes what the workers this process started have printed; a pipe that closes (its worker
+    /// ended, and all it wrote is read) ends that worker's unfinished line.
+    private func readPipes() {
+        var index = 0
+        var received: [UInt8] = []
+        while index < pipes.count {
+            let pipe = pipes[index]
+            received.removeAll(keepingCapacity: true)
+            let outcome = TCPSocket.readAvailable(pipe.descriptor, into: &received, limit: 1 << 16)
+            if !received.isEmpty { output.append(received[...], rank: pipe.rank, stream: pipe.stream) }
+            if case .closed = outcome {
+                closePipe(pipe)
+                pipes.remove(at: index)
+                if !pipes.contains(where: { $0.rank == pipe.rank }) { output.finish(rank: pipe.rank) }
+            } else {
+                index += 1
+            }
+        }
+    }
+
+    private func closePipe(_ pipe: OutputPipe) {
+        close(pipe.descriptor)
+        control.openPipes.subtract(1, ordering: .releasing)
+    }
+
+    /// Sends heartbeats when due, and gives up on silent lifelines and on supervisors that never
     /// connected.
     private func keepTime() {
         let now = monotonicNanos()
@@ -233,16 +266,10 @@ final class MonitorLoop {
         }
     }
 
-    /// Hands a log record from a task on the worker of `rank` to rank 0's logger.
-    private func forwardLog(_ bytes: ArraySlice<UInt8>, rank: Int) {
-        let record = Array(bytes).withUnsafeBytes { try? WireDecoder.decode(ForwardedLogRecord.self, from: $0) }
-        record?.log(to: RuntimeLog.logger, rank: rank, host: output.host(of: rank) ?? "?")
-    }
-
     private func drop(_ rank: Int) {
         expected[rank] = nil
-        output.finish(rank: rank)
         guard let lifeline = lifelines.removeValue(forKey: rank) else { return }
+        for speaker in lifeline.speakers { output.finish(rank: speaker) }
         close(lifeline.descriptor)
         control.openLifelines.subtract(1, ordering: .releasing)
     }

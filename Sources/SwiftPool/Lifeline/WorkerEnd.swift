@@ -2,18 +2,20 @@
     import Glibc
 #endif
 
-/// How a worker process ended, as rank 0 learned it.
+/// How a worker process ended, as rank 0 learned it: exactly, from its parent's `waitpid`, unless
+/// its supervisor or host was lost with it.
 enum WorkerEnd: Sendable, Equatable {
-    /// The process called `exit` with this status (reported by its exit handler).
+    /// The process exited with this status (`exit` or `_exit`).
     case exited(code: Int32)
-    /// The process died of this signal (reported by its signal handler).
+    /// The process died of this signal.
     case signalled(Int32)
-    /// The lifeline closed without a word: SIGKILL, the kernel's OOM killer, or a process too
-    /// broken to report.
+    /// Its supervisor's lifeline closed without a word: the supervisor (an MPI process) was
+    /// killed, and the worker with it.
     case vanished
-    /// No heartbeat for this long: the host or its network is gone, or the process is frozen.
+    /// No heartbeat from its supervisor for this long: the host or its network is gone, or the
+    /// supervisor is frozen.
     case silent(nanos: UInt64)
-    /// The worker never connected its lifeline.
+    /// The worker did not get ready (or its supervisor did not connect) within this long.
     case neverConnected(nanos: UInt64)
     /// Rank 0 ended it because its task ran past the pool's task timeout.
     case stoppedAfterTimeout
@@ -26,12 +28,13 @@ enum WorkerEnd: Sendable, Equatable {
         case .exited(let code): "exited with code \(code)"
         case .signalled(let signal): "was killed by \(Self.signalName(signal))\(Self.signalHint(signal))"
         case .vanished:
-            "ended without a word (killed by SIGKILL, perhaps by the kernel's OOM killer, or its lifeline was cut)"
+            "ended without a word: its supervisor, the MPI process of its rank, was killed, or its lifeline was cut"
         case .silent(let nanos):
             "lost contact: no heartbeat for \(Self.seconds(nanos)) s (its host is down or unreachable, "
                 + "or the process is frozen)"
         case .neverConnected(let nanos):
-            "never connected its lifeline to rank 0 within \(Self.seconds(nanos)) s (a firewall between the hosts?)"
+            "did not get ready within \(Self.seconds(nanos)) s (stuck in the program's code before the pool, or "
+                + "its supervisor could not connect its lifeline to rank 0: a firewall between the hosts?)"
         case .stoppedAfterTimeout: "was stopped by rank 0 because its task ran past the pool's taskTimeout"
         case .unreachable(let reason): "could no longer be reached over MPI (\(reason))"
         }
@@ -56,6 +59,7 @@ enum WorkerEnd: Sendable, Equatable {
         case SIGILL, SIGTRAP: " (a Swift runtime trap: fatalError, a failed precondition, overflow, a nil unwrap)"
         case SIGSEGV, SIGBUS: " (a memory fault, or a stack overflow)"
         case SIGABRT: " (abort)"
+        case SIGKILL: " (perhaps by the kernel's OOM killer, or by a person or program)"
         default: ""
         }
     }

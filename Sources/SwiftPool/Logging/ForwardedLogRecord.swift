@@ -1,6 +1,6 @@
 import Logging
 
-/// One log record a task wrote on a worker, on its way to rank 0's logger over the lifeline.
+/// One log record a task wrote on a worker, on its way to rank 0's logger with the worker's frames.
 struct ForwardedLogRecord: Codable, Sendable {
     var level: String
     var label: String
@@ -43,8 +43,8 @@ struct ForwardingLogHandler: LogHandler {
         let record = ForwardedLogRecord(
             level: event.level.rawValue, label: label, message: event.message.description, metadata: all,
             source: event.source, file: event.file, function: event.function, line: event.line)
-        guard let bytes = try? WireEncoder.encode(record), LifelineLink.send(log: bytes) else {
-            // No lifeline (this is rank 0, or it is gone): the record goes to standard error.
+        guard let bytes = try? WireEncoder.encode(record), WorkerReplies.send(log: bytes) else {
+            // Not a worker (this is rank 0): the record goes to standard error.
             printToStandardError("\(event.level) \(label): \(event.message)")
             return
         }

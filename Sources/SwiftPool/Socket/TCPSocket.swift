@@ -1,3 +1,5 @@
+import CLinux
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -40,10 +42,10 @@ enum TCPSocket {
 
     /// Accepts one waiting connection, non-blocking and close-on-exec; nil when none is waiting.
     static func accept(from listener: Int32) -> Int32? {
-        let descriptor = Glibc.accept(listener, nil, nil)
+        // Flags set by the call itself: a child started meanwhile by another thread must not
+        // inherit the connection (a stranger holding a lifeline open would hide a death).
+        let descriptor = accept4(listener, nil, nil, Int32(SOCK_NONBLOCK.rawValue | SOCK_CLOEXEC.rawValue))
         guard descriptor >= 0 else { return nil }
-        _ = fcntl(descriptor, F_SETFL, fcntl(descriptor, F_GETFL) | O_NONBLOCK)
-        _ = fcntl(descriptor, F_SETFD, FD_CLOEXEC)
         disableNagle(descriptor)
         return descriptor
     }
@@ -96,7 +98,8 @@ enum TCPSocket {
     /// Reads what has arrived, up to `limit` bytes, appending to `buffer`.
     static func readAvailable(_ descriptor: Int32, into buffer: inout [UInt8], limit: Int = 4096) -> ReadOutcome {
         var chunk = [UInt8](repeating: 0, count: limit)
-        let count = chunk.withUnsafeMutableBytes { recv(descriptor, $0.baseAddress, limit, 0) }
+        // `read` rather than `recv`: the same on a socket, and it also serves workers' output pipes.
+        let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, limit) }
         if count > 0 {
             buffer += chunk[0..<count]
             return .read(count)

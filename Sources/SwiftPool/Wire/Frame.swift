@@ -22,6 +22,18 @@ enum FrameKind: UInt8 {
     /// Either way, over MPI: the next frame is too big for one message and follows in pieces
     /// (``PiecesAnnouncement``).
     case pieces
+    /// Worker → executor: the worker of this rank (the id) is up and takes frames; the body is
+    /// its process id (UInt64). Frames from a supervisor are its newest worker's from here on.
+    case ready
+    /// Worker → executor: a log record a task wrote (an encoded ``ForwardedLogRecord``).
+    case log
+    /// Supervisor → executor: the worker of this rank (the id) ended; the body says how
+    /// (``WorkerEndFrame``).
+    case workerEnded
+    /// Executor → supervisor: start a worker of this rank (the id) in place of the one lost.
+    case startWorker
+    /// Executor → supervisor: end the worker of this rank (the id) now; its task ran too long.
+    case endWorker
 }
 
 /// What a stop frame's id asks of a worker.

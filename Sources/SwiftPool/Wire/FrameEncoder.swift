@@ -96,6 +96,47 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
+    /// A worker's word that it is up: its rank and process id.
+    static func ready(rank: Int, processID: Int32) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + 8)
+        FrameHeader(kind: .ready, id: UInt64(rank)).write(into: frame)
+        frame.append(UInt64(UInt32(bitPattern: processID)))
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// A log record from a task, already encoded.
+    static func log(_ record: WireBuffer) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + record.count)
+        FrameHeader(kind: .log, id: 0).write(into: frame)
+        frame.append(record.bytes)
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// A supervisor's report that its worker of `rank` ended, and how.
+    static func workerEnded(rank: Int, _ end: WorkerEnd) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + 8)
+        FrameHeader(kind: .workerEnded, id: UInt64(rank)).write(into: frame)
+        switch end {
+        case .signalled(let signal):
+            frame.append(UInt32(1))
+            frame.append(UInt32(bitPattern: signal))
+        case .exited(let code):
+            frame.append(UInt32(0))
+            frame.append(UInt32(bitPattern: code))
+        default:
+            frame.append(UInt32(2))
+            frame.append(UInt32(0))
+        }
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// An executor's order to a supervisor, about the worker of `rank`: start one, or end it.
+    static func supervisorOrder(_ kind: FrameKind, rank: Int) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size)
+        FrameHeader(kind: kind, id: UInt64(rank)).write(into: frame)
+        return OutgoingFrame(bytes: frame)
+    }
+
     private static func finished(_ frame: WireBuffer, attachment: OutgoingAttachment?) -> OutgoingFrame {
         if attachment != nil { FrameHeader.markAttachment(in: frame) }
         return OutgoingFrame(bytes: frame, attachment: attachment)

@@ -37,7 +37,7 @@ extension MPIRunTests {
             let messages = try job.fact("logging.libraryMessages", as: [String].self)
             #expect(
                 levels.allSatisfy { $0 == "debug" || $0 == "trace" }, "\(zip(levels, messages).map { "\($0) \($1)" })")
-            #expect(messages.contains { $0.contains("connected its lifeline") })
+            #expect(messages.contains { $0.contains(") is ready") })
         }
     }
 }

@@ -4,6 +4,8 @@ import Testing
 extension MPIRunTests {
     /// Worker processes that die while the pool runs, on every launch path: killed by PID from
     /// the program on rank 0, crashing inside a task, cut off from the network, stuck forever.
+    /// No launcher needs a flag for a worker's death; only losing an MPI process (a supervisor)
+    /// needs mpirun's recovery.
     @Suite("worker deaths")
     struct WorkerDeathTests {
         /// mpirun's flag that keeps the other ranks running when one dies.
@@ -51,46 +53,40 @@ extension MPIRunTests {
             #expect(job.leftovers.isEmpty)
         }
 
-        @Test("mpirun --enable-recovery -np 3: a worker SIGKILLed mid-map, and the map returns every result")
+        @Test("mpirun -np 3 with no flag: a worker SIGKILLed mid-map is replaced, and the map returns every result")
         func killDuringMapUnderMPIRun() throws {
-            let job = try MPIJob.run(
-                scenarios, processes: 3, arguments: ["fault-map"], extraMPIArguments: Self.recovery)
+            let job = try MPIJob.run(scenarios, processes: 3, arguments: ["fault-map"])
             job.expectSuccess()
-            try Self.expectMapSurvived(job, workers: 2, replaced: false)
-            #expect(!job.standardError.contains("--enable-recovery"), "warned although recovery is on")
+            try Self.expectMapSurvived(job, workers: 2, replaced: true)
+            // No advice about flags, and no alarm about a clean end after a replacement.
+            #expect(!job.standardError.contains("--enable-recovery"), "\(job.standardError)")
+            #expect(!job.standardError.contains("Connection refused"), "\(job.standardError)")
+            #expect(!job.standardError.contains("closed its lifeline"), "\(job.standardError)")
         }
 
-        @Test("without --enable-recovery, rank 0 says once that a death would end the job")
-        func warnsWithoutRecovery() throws {
-            let job = try MPIJob.run(scenarios, processes: 3, arguments: ["map"])
-            job.expectSuccess()
-            let warnings = job.standardError.components(separatedBy: "add it to keep the pool going").count - 1
-            #expect(warnings == 1, "stderr: \(job.standardError)")
-        }
-
-        @Test("a task that calls fatalError, exit(3) or segfaults fails alone with workerLost when maxRetries is 0")
+        @Test("a task that calls fatalError, exit(3), _exit(99) or segfaults fails alone, its end named exactly")
         func crashWithoutRetries() throws {
             let cases: [(how: String, says: String)] = [
-                ("fatalError", "killed by SIGILL"), ("exit3", "exited with code 3"), ("segfault", "killed by SIGSEGV"),
+                ("fatalError", "killed by SIGILL"), ("exit3", "exited with code 3"), ("_exit99", "exited with code 99"),
+                ("segfault", "killed by SIGSEGV"),
             ]
             for (how, says) in cases {
-                let job = try MPIJob.runAlone(scenarios, arguments: ["crash", how, "0"])
-                job.expectSuccess()
-                let deadly = try job.fact("crash.deadly", as: Outcome.self)
-                #expect(deadly.poolCode == "worker lost", "\(how)")
-                #expect(deadly.message?.contains(says) == true, "\(how): \(deadly.message ?? "")")
-                #expect(deadly.message?.contains("on host \(ProcessInfo.processInfo.hostName)") == true)
-                #expect(deadly.message?.contains("ran once") == true, "\(how): \(deadly.message ?? "")")
-                #expect(try job.fact("crash.othersCorrect", as: Bool.self), "\(how)")
-                #expect(try job.fact("crash.workersAfter", as: Int.self) == SpawnTests.cores)
-                #expect(job.leftovers.isEmpty)
+                for (launcher, job) in [
+                    ("plain start", try MPIJob.runAlone(scenarios, arguments: ["crash", how, "0"])),
+                    ("mpirun", try MPIJob.run(scenarios, processes: 3, arguments: ["crash", how, "0"])),
+                ] {
+                    job.expectSuccess()
+                    let deadly = try job.fact("crash.deadly", as: Outcome.self)
+                    #expect(deadly.poolCode == "worker lost", "\(launcher) \(how)")
+                    #expect(deadly.message?.contains(says) == true, "\(launcher) \(how): \(deadly.message ?? "")")
+                    #expect(deadly.message?.contains("on host \(ProcessInfo.processInfo.hostName)") == true)
+                    #expect(deadly.message?.contains("ran once") == true, "\(how): \(deadly.message ?? "")")
+                    #expect(try job.fact("crash.othersCorrect", as: Bool.self), "\(launcher) \(how)")
+                    let workers = launcher == "mpirun" ? 2 : SpawnTests.cores
+                    #expect(try job.fact("crash.workersAfter", as: Int.self) == workers, "\(launcher) \(how)")
+                    #expect(job.leftovers.isEmpty)
+                }
             }
-            let underMPIRun = try MPIJob.run(
-                scenarios, processes: 3, arguments: ["crash", "exit3", "0"], extraMPIArguments: Self.recovery)
-            underMPIRun.expectSuccess()
-            #expect(try underMPIRun.fact("crash.deadly", as: Outcome.self).poolCode == "worker lost")
-            #expect(try underMPIRun.fact("crash.othersCorrect", as: Bool.self))
-            #expect(try underMPIRun.fact("crash.workersAfter", as: Int.self) == 1)
         }
 
         @Test("with the default maxRetries, a task that always crashes fails after 3 runs and the rest succeed")
@@ -106,7 +102,9 @@ extension MPIRunTests {
             #expect(job.leftovers.isEmpty)
         }
 
-        @Test("with every worker dead, pending futures fail with brokenPool and the program exits within 2 s")
+        @Test(
+            "with every supervisor killed (mpirun --enable-recovery), pending futures fail with brokenPool and the program exits within 2 s"
+        )
         func allWorkersDead() throws {
             let job = try MPIJob.run(scenarios, processes: 3, arguments: ["all-dead"], extraMPIArguments: Self.recovery)
             let ended = Date().timeIntervalSince1970
@@ -122,14 +120,11 @@ extension MPIRunTests {
             #expect(job.leftovers.isEmpty)
         }
 
-        @Test("taskTimeout stops a task that never ends; the future fails with timedOut and the pool goes on")
+        @Test("taskTimeout stops a task that never ends; the future fails with timedOut and the pool keeps its size")
         func taskTimeout() throws {
             for (job, workersAfter) in [
                 (try MPIJob.runAlone(scenarios, arguments: ["task-timeout"]), SpawnTests.cores),
-                (
-                    try MPIJob.run(
-                        scenarios, processes: 3, arguments: ["task-timeout"], extraMPIArguments: Self.recovery), 1
-                ),
+                (try MPIJob.run(scenarios, processes: 3, arguments: ["task-timeout"]), 2),
             ] {
                 job.expectSuccess()
                 let stuck = try job.fact("timeout.stuck", as: Outcome.self)
@@ -199,9 +194,17 @@ extension MPIRunTests {
             #expect(job.leftovers.isEmpty, "processes left running: \(job.leftovers)")
         }
 
-        @Test("the lifeline listener closes connections with a wrong secret, garbage, or nothing at all")
-        func lifelineRefusesStrangers() throws {
+        @Test("the plain start listens on no port: its workers are its own children")
+        func plainStartListensNowhere() throws {
             let job = try MPIJob.runAlone(scenarios, arguments: ["lifeline-guard"])
+            job.expectSuccess()
+            #expect(try job.fact("guard.listeners", as: [String].self) == [])
+            #expect(try job.fact("guard.map", as: Bool.self))
+        }
+
+        @Test("under mpirun the lifeline listener closes connections with a wrong secret, garbage, or nothing at all")
+        func lifelineRefusesStrangers() throws {
+            let job = try MPIJob.run(scenarios, processes: 3, arguments: ["lifeline-guard"])
             job.expectSuccess()
             try Self.expectStrangersRefused(job, addresses: ["127.0.0.1"])
         }
@@ -231,13 +234,12 @@ extension MPIRunTests {
         "worker deaths across hosts",
         .enabled(if: FakeHosts.unavailableReason == nil, "\(FakeHosts.unavailableReason ?? "")"))
     struct WorkerDeathAcrossHostsTests {
-        @Test("a worker SIGKILLed mid-map on another host; the map returns every result")
+        @Test("a worker SIGKILLed mid-map on another host is replaced there; the map returns every result")
         func killDuringMap() throws {
             try FakeHosts.with { hosts in
-                let job = try hosts.mpirun(
-                    scenarios, processes: 4, arguments: ["fault-map"], options: ["--enable-recovery"])
+                let job = try hosts.mpirun(scenarios, processes: 4, arguments: ["fault-map"])
                 job.expectSuccess()
-                try WorkerDeathTests.expectMapSurvived(job, workers: 3, replaced: false)
+                try WorkerDeathTests.expectMapSurvived(job, workers: 3, replaced: true)
             }
         }
 

@@ -52,12 +52,12 @@ struct SlurmCluster {
     /// line of the pool. Such a job, and only such a job, is submitted once more, and says so.
     func submit(
         _ program: String, arguments: [String], launcher: String, nodes: Int = 3, tasks: Int = 4, timeout: Double = 240,
-        sbatchOptions: [String] = []
+        sbatchOptions: [String] = [], environment: [String: String] = [:]
     ) throws -> MPIJob {
         let submitOnce = {
             try self.submitOnce(
                 program, arguments: arguments, launcher: launcher, nodes: nodes, tasks: tasks, timeout: timeout,
-                sbatchOptions: sbatchOptions)
+                sbatchOptions: sbatchOptions, environment: environment)
         }
         let job = try submitOnce()
         guard launcher == "srun", Self.crashedBeforeThePoolStarted(job) else { return job }
@@ -77,7 +77,7 @@ struct SlurmCluster {
 
     private func submitOnce(
         _ program: String, arguments: [String], launcher: String, nodes: Int, tasks: Int, timeout: Double,
-        sbatchOptions: [String]
+        sbatchOptions: [String], environment: [String: String]
     ) throws -> MPIJob {
         let executable = MPIJob.productsFolder.appendingPathComponent(program).path
         let output = "/tmp/\(prefix)-slurm/job-\(UUID().uuidString).out"
@@ -86,12 +86,12 @@ struct SlurmCluster {
             ["bash", Self.script, "submit", prefix, "--nodes=\(nodes)", "--ntasks=\(tasks)"] + limit + sbatchOptions
                 + [Self.batchScript, executable] + arguments,
             timeout: timeout,
-            environment: [
+            environment: environment.merging([
                 "LAUNCHER": launcher, "JOB_OUTPUT": output,
                 // The fake hosts talk over their veth only, and share two cores.
                 "OMPI_MCA_btl": "tcp,self", "OMPI_MCA_btl_tcp_if_include": "eth0",
                 "OMPI_MCA_oob_tcp_if_include": "eth0", "OMPI_MCA_hwloc_base_binding_policy": "none",
-            ])
+            ]) { _, fixed in fixed })
         if job.timedOut, let printed = try? String(contentsOfFile: output, encoding: .utf8) {
             job.standardOutput += "(the job's output so far)\n" + printed
         }

@@ -102,32 +102,41 @@ struct LifelineTests {
         #expect(!Self.closesWithin(descriptor, seconds: 0.2))
     }
 
-    @Test("a worker that reports its exit code or signal is lost with that cause; one that stops is not lost")
-    func reportedEnds() throws {
+    @Test("a supervisor that says it is stopping is not lost when its lifeline closes")
+    func stoppingIsNoLoss() throws {
         let events = Events()
         let monitor = try Self.monitor(events)
         defer { monitor.shutdown() }
-        let records: [Int: LifelineRecord] = [
-            1: LifelineRecord(kind: .exiting, value: 3), 2: LifelineRecord(kind: .signalled, value: SIGSEGV),
-            3: LifelineRecord(kind: .stopping),
-        ]
-        for rank in records.keys { monitor.expect(rank: rank, host: "test") }
+        monitor.expect(rank: 3, host: "test")
         usleep(20_000)
-        for (rank, record) in records {
-            let descriptor = try Self.connect(monitor)
-            let hello = LifelineHello(rank: rank, processID: 1).encoded(secret: monitor.secret)
-            hello.withUnsafeBytes { _ = TCPSocket.send($0, on: descriptor) }
-            TCPSocket.send(record, on: descriptor)
-            usleep(50_000)
-            close(descriptor)
-        }
-        #expect(
-            events.wait(seconds: 2) { events in
-                events.contains { if case .lost(1, .exited(code: 3)) = $0 { true } else { false } }
-                    && events.contains { if case .lost(2, .signalled(SIGSEGV)) = $0 { true } else { false } }
-            })
-        usleep(200_000)
+        let descriptor = try Self.connect(monitor)
+        let hello = LifelineHello(rank: 3, processID: 1).encoded(secret: monitor.secret)
+        hello.withUnsafeBytes { _ = TCPSocket.send($0, on: descriptor) }
+        #expect(events.wait(seconds: 2) { $0.contains { if case .connected(3) = $0 { true } else { false } } })
+        TCPSocket.send(LifelineRecord(kind: .stopping), on: descriptor)
+        usleep(50_000)
+        close(descriptor)
+        usleep(300_000)
         #expect(!events.all.contains { if case .lost(3, _) = $0 { true } else { false } })
+        #expect(!monitor.sawUnannouncedClosure)
+    }
+
+    @Test("waitpid's status reads as the exact end: an exit code, _exit included, or a signal")
+    func exactEnds() throws {
+        func end(of script: String) -> WorkerEnd {
+            var process: pid_t = 0
+            let argv: [UnsafeMutablePointer<CChar>?] =
+                ["/bin/sh", "-c", script].map { (text: String) in strdup(text) } + [nil]
+            defer { for pointer in argv { free(pointer) } }
+            guard posix_spawn(&process, "/bin/sh", nil, nil, argv, environ) == 0 else { return .vanished }
+            var status: Int32 = 0
+            while waitpid(process, &status, 0) == -1 && errno == EINTR {}
+            return WorkerEnd(waitStatus: status)
+        }
+        #expect(end(of: "exit 99") == .exited(code: 99))
+        #expect(end(of: "exit 0") == .exited(code: 0))
+        #expect(end(of: "kill -SEGV $$") == .signalled(SIGSEGV))
+        #expect(end(of: "kill -KILL $$") == .signalled(SIGKILL))
     }
 
     @Test("a worker that falls silent is lost once its heartbeats stop for the silence allowed")
@@ -201,7 +210,8 @@ struct LifelineTests {
         #expect(WorkerEnd.exited(code: 3).description == "exited with code 3")
         #expect(WorkerEnd.signalled(SIGILL).description.hasPrefix("was killed by SIGILL (a Swift runtime trap"))
         #expect(WorkerEnd.signalled(SIGSEGV).description.hasPrefix("was killed by SIGSEGV"))
-        #expect(WorkerEnd.vanished.description.contains("SIGKILL"))
+        #expect(WorkerEnd.signalled(SIGKILL).description.contains("OOM killer"))
+        #expect(WorkerEnd.vanished.description.contains("its supervisor"))
         #expect(WorkerEnd.silent(nanos: 3_000_000_000).description.contains("no heartbeat for 3.0 s"))
         let loss = WorkerLoss(rank: 2, host: "node7", end: .exited(code: 3))
         let error = Scheduler.lostTaskError(loss, runs: 3, retries: 2)

@@ -14,8 +14,10 @@ enum ExecutorCommand: Sendable {
     case share(SharedValuePlan)
     /// A shared value released: drop it everywhere once no task that names it is left.
     case releaseShared(UInt64)
-    /// News from the lifeline monitor: a worker connected, or is gone.
+    /// News from the lifeline monitor: a supervisor connected, or is gone.
     case lifeline(LifelineEvent)
+    /// A worker process rank 0 started itself (the plain start) ended, as `waitpid` told.
+    case workerEnded(rank: Int, WorkerEnd)
     /// SIGINT or SIGTERM reached rank 0: cancel and fail everything, run nothing more.
     case interrupt(Int32)
     /// The program is ending: finish all work, stop the workers and finalize MPI.

@@ -2,66 +2,70 @@
     import Glibc
 #endif
 
-/// What the scheduler does when a worker connects, dies, or runs a task for too long.
+/// What the scheduler does when a worker ends, a supervisor is lost, or a task runs too long.
 extension Scheduler {
     func handle(_ event: LifelineEvent) {
         switch event {
         case .connected(let rank):
-            guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
-                return
-            }
-            RuntimeLog.debug("rank \(rank) (pid \(workers[slot].processID)) connected its lifeline")
-            do { try initialize(slot) } catch { workerLost(slot: slot, end: .unreachable("\(error)")) }
+            RuntimeLog.debug("the supervisor of rank \(rank) connected its lifeline")
         case .lost(let rank, let end):
-            guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
-            RuntimeLog.debug("rank \(rank) lost: \(end.description)")
-            takeLastReplies(from: slot)
-            workerLost(slot: slot, end: end)
+            supervisorLost(source: rank, end: end)
+        case .nudged:
+            // The frame is sent before the nudge, but may still be on its way.
+            newsExpectedUntil = monotonicNanos() &+ 100_000_000
         }
     }
 
-    /// Settles what a dying worker sent before its lifeline's news came: the lifeline can be
-    /// quicker than MPI, and a task that finished must not count as the one that was running.
+    /// A worker process ended, as its parent learned from `waitpid`: the plain start's reaper, or
+    /// a supervisor's report. Nothing to do when the scheduler had already given it up.
+    func workerEnded(rank: Int, end: WorkerEnd) {
+        guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
+        RuntimeLog.debug("rank \(rank) (pid \(workers[slot].processID)) \(end.description)")
+        takeLastReplies(from: slot)
+        workerLost(slot: slot, end: end)
+    }
+
+    /// A supervisor is gone (its process died, or its host fell silent): its workers died with it,
+    /// their tasks run elsewhere, and nothing is started on it again.
+    func supervisorLost(source: Int, end: WorkerEnd) {
+        guard case .mpi = transport, lostSupervisors.insert(source).inserted else { return }
+        RuntimeLog.debug("the supervisor of rank \(source) is lost: \(end.description)")
+        slotsAwaitingReplacement.removeAll { workers[$0].source == source }
+        channels[0].liveWorkers -= 1
+        for slot in workers.indices where workers[slot].source == source && workers[slot].isAlive {
+            takeLastReplies(from: slot)
+            workerLost(slot: slot, end: end)
+        }
+        updateWorkerCount()
+    }
+
+    /// Settles what a worker sent before the news of its end: a task that finished must not count
+    /// as the one that was running. (Over MPI, a supervisor reports an end only after relaying
+    /// everything its worker sent; this is for a lost supervisor.)
     private func takeLastReplies(from slot: Int) {
         guard !mpiFailed, case let worker = workers[slot], worker.channel < channels.count else { return }
-        let communicator: Communicator
         switch channels[worker.channel].link {
-        case .mpi(let mpi): communicator = mpi
-        case .sharedMemory(let stream):
-            _ = try? receiveReplies(on: stream, channel: worker.channel)
-            return
+        case .mpi(let communicator): _ = try? receiveReplies(on: communicator, channel: worker.channel)
+        case .sharedMemory(let stream): _ = try? receiveReplies(on: stream, channel: worker.channel)
         case .closed: return
-        }
-        while workers[slot].isAlive,
-            let message = try? communicator.receiveIfArrived(from: worker.source, tag: MessageTag.frame),
-            let header = try? FrameHeader.read(from: message.bytes.bytes)
-        {
-            let attachment =
-                header.hasAttachment
-                ? MessageAttachment(communicator: communicator, source: worker.source, senderIsGone: { true }) : nil
-            do {
-                try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
-                try attachment?.discardIfUnread()
-            } catch {
-                return
-            }
         }
     }
 
     /// Gives a worker up: its running task runs again elsewhere while it has retries left, and the
     /// tasks queued behind it go back to the front of their queues (they never started, so they
-    /// use no retry). In the plain start a replacement is spawned.
+    /// use no retry). A replacement is started in its slot.
     func workerLost(slot: Int, end: WorkerEnd) {
         guard workers[slot].isAlive else { return }
         let worker = workers[slot]
         workers[slot].phase = .lost
         abandonIncomingPieces(slot: slot)
         workers[slot].tasks.removeAll()
-        channels[worker.channel].liveWorkers -= 1
-        // Whatever it still sends is dropped, even once a replacement holds its slot.
-        channels[worker.channel].slotBySource[worker.source] = nil
-        if case .sharedMemory = channels[worker.channel].link { channels[worker.channel].link = .closed }
-        if end != .stoppedAfterTimeout { lifelines?.forget(rank: worker.rank) }
+        if case .sharedMemory = channels[worker.channel].link {
+            // Whatever it still sends is dropped, even once a replacement holds its slot.
+            channels[worker.channel].liveWorkers -= 1
+            channels[worker.channel].slotBySource[worker.source] = nil
+            channels[worker.channel].link = .closed
+        }
         abandonSends(to: slot)
         let loss = WorkerLoss(rank: worker.rank, host: worker.host, end: end)
         losses.append(loss)
@@ -98,7 +102,7 @@ extension Scheduler {
                 "\(loss); \(tasks.count) unfinished task(s) go back to the queue"
                     + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
         }
-        if recruiter != nil {
+        if canReplace(worker) {
             if worker.isReplacement && !worker.wasReady {
                 RuntimeLog.warning(
                     "rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
@@ -110,6 +114,17 @@ extension Scheduler {
         }
         breakIfNoWorkerRemains()
         updateWorkerCount()
+    }
+
+    /// Whether a lost worker's slot can get a new worker: from rank 0 in the plain start, from its
+    /// supervisor under a launcher while that supervisor is alive.
+    private func canReplace(_ worker: WorkerRecord) -> Bool {
+        guard interruption == nil else { return false }
+        switch transport {
+        case .spawned: return recruiter != nil
+        case .mpi: return !lostSupervisors.contains(worker.source) && !mpiFailed
+        case .local: return false
+        }
     }
 
     /// The error of a task whose worker died under it once too often.
@@ -145,10 +160,10 @@ extension Scheduler {
 
     // MARK: Task timeouts
 
-    /// Stops the worker of any task running past its pool's task timeout; its future fails with
-    /// `timedOut` and is not run again.
+    /// Ends the worker of any task running past its pool's task timeout; its future fails with
+    /// `timedOut` and is not run again, and the worker is replaced.
     func stopOverdueTasks() {
-        guard inFlightCount > 0, let lifelines else { return }
+        guard inFlightCount > 0 else { return }
         let now = monotonicNanos()
         guard now >= nextTimeoutCheck else { return }
         nextTimeoutCheck = now &+ 1_000_000
@@ -166,8 +181,31 @@ extension Scheduler {
                     "task \(head.id) (\(Self.functionName(of: head))) ran longer than the pool's taskTimeout of "
                         + "\(pool.plan.taskTimeout ?? .zero) on rank \(worker.rank) (host \(worker.host)); SwiftPool "
                         + "ended that worker process, and the task is not run again"))
-            lifelines.terminate(rank: worker.rank)
+            endWorker(slot: slot)
             workerLost(slot: slot, end: .stoppedAfterTimeout)
+        }
+    }
+
+    /// Gives up on workers that have not said they are ready within the time allowed (a program
+    /// stuck in its code before the pool starts, say): they are ended, and lost.
+    func giveUpOnSlowStarts() {
+        let now = monotonicNanos()
+        guard now >= nextStartCheck, let allowed = lifelines?.settings.connectNanos else { return }
+        nextStartCheck = now &+ 100_000_000
+        for slot in workers.indices where workers[slot].phase == .starting {
+            guard now &- workers[slot].startedAt > allowed else { continue }
+            endWorker(slot: slot)
+            workerLost(slot: slot, end: .neverConnected(nanos: allowed))
+        }
+    }
+
+    /// Ends a worker's process now: rank 0 kills its own child; a supervisor is told to.
+    private func endWorker(slot: Int) {
+        let worker = workers[slot]
+        switch transport {
+        case .spawned: if worker.processID > 0 { kill(worker.processID, SIGKILL) }
+        case .mpi: sendOrder(.endWorker, rank: worker.rank, slot: slot)
+        case .local: break
         }
     }
 
@@ -180,42 +218,70 @@ extension Scheduler {
 
     // MARK: Replacements
 
-    /// Starts one worker for each slot whose worker was lost (the plain start only).
+    /// Starts a worker in each slot whose worker was lost: rank 0 itself in the plain start, the
+    /// slot's supervisor under a launcher.
     func replaceLostWorkers() {
         let slots = slotsAwaitingReplacement
         slotsAwaitingReplacement = []
-        do {
-            try startWorkers(in: slots, asReplacements: true)
-        } catch {
-            self.recruiter = nil
-            RuntimeLog.warning(
-                "could not start a replacement worker (\(error)); the pool goes on with the "
-                    + "\(workers.count { $0.isAlive }) workers it has")
-            breakIfNoWorkerRemains()
+        switch transport {
+        case .spawned:
+            do {
+                try startWorkers(in: slots, asReplacements: true)
+            } catch {
+                self.recruiter = nil
+                RuntimeLog.warning(
+                    "could not start a replacement worker (\(error)); the pool goes on with the "
+                        + "\(workers.count { $0.isAlive }) workers it has")
+                breakIfNoWorkerRemains()
+            }
+        case .mpi:
+            for slot in slots where !lostSupervisors.contains(workers[slot].source) {
+                let rank = nextRank
+                nextRank += 1
+                let lost = workers[slot]
+                workers[slot] = WorkerRecord(
+                    rank: rank, channel: lost.channel, source: lost.source, host: lost.host, processID: 0,
+                    isReplacement: true)
+                slotByRank[rank] = slot
+                lifelines?.name(rank: rank, host: lost.host)
+                sendOrder(.startWorker, rank: rank, slot: slot)
+                RuntimeLog.debug("asked the supervisor of rank \(lost.source) for rank \(rank) in slot \(slot)")
+            }
+        case .local: break
         }
         updateWorkerCount()
     }
 
     /// Starts a process of this executable for each slot (appending slots past the end), with
-    /// memory of its own shared with rank 0, and expects its lifeline.
+    /// memory of its own shared with rank 0, and has the monitor read its output.
     func startWorkers(in slots: [Int], asReplacements: Bool) throws {
-        guard let recruiter, let lifelines, let endpoint = lifelines.endpoints.first(where: \.isLoopback) else {
-            return
-        }
+        guard let recruiter, let lifelines else { return }
+        let host = currentHostName()
+        let inbox = inbox
         for slot in slots {
             let rank = nextRank
             nextRank += 1
-            lifelines.expect(rank: rank, host: currentHostName())
-            let started = try recruiter.start(
-                Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings))
+            let started = try recruiter.start(rank: rank) { _, end in inbox.post(.workerEnded(rank: rank, end)) }
+            lifelines.name(rank: rank, host: host)
+            lifelines.adoptOutput(rank: rank, output: started.output, errors: started.errors)
             let channel = channels.count
             channels.append(Channel(link: .sharedMemory(started.stream), slotBySource: [0: slot], liveWorkers: 1))
             let worker = WorkerRecord(
-                rank: rank, channel: channel, source: 0, host: currentHostName(), processID: started.processID,
+                rank: rank, channel: channel, source: 0, host: host, processID: started.processID,
                 isReplacement: asReplacements)
             if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
             slotByRank[rank] = slot
             RuntimeLog.debug("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
+        }
+    }
+
+    /// Sends a supervisor an order about one of its workers.
+    private func sendOrder(_ kind: FrameKind, rank: Int, slot: Int) {
+        guard !mpiFailed, case .mpi(let communicator) = channels[workers[slot].channel].link else { return }
+        let order = FrameEncoder.supervisorOrder(kind, rank: rank)
+        // A supervisor that cannot be reached is lost; its lifeline says so.
+        for send in (try? communicator.startSend(order, to: workers[slot].source)) ?? [] {
+            abandonedSends.append(send)
         }
     }
 }

@@ -49,17 +49,33 @@ extension Scheduler {
         return !frames.isEmpty || readAny
     }
 
-    /// Takes the replies that have arrived on a communicator.
+    /// Takes the replies that have arrived on a communicator: frames each supervisor relays from
+    /// its workers, and its reports of their ends.
     func receiveReplies(on communicator: Communicator, channel: Int) throws -> Bool {
         var progressed = false
         while let message = try communicator.receiveIfArrived(tag: MessageTag.frame) {
             progressed = true
+            let source = message.source
             let header = try FrameHeader.read(from: message.bytes.bytes)
-            guard let slot = channels[channel].slotBySource[message.source], workers[slot].isAlive else {
+            let inbox = inbox
+            let supervisorIsGone = { inbox.isGone(rank: source) }
+            switch header.kind {
+            case .workerEnded:
+                workerEnded(rank: Int(header.id), end: try WorkerEndFrame.read(from: message.bytes.bytes))
+                continue
+            case .ready:
+                // From here on this supervisor relays the frames of this worker.
+                speakerBySource[source] = Int(header.id)
+            default: break
+            }
+            guard let slot = channels[channel].slotBySource[source], workers[slot].isAlive,
+                speakerBySource[source] == workers[slot].rank
+            else {
                 // From a worker given up for lost: its tasks run elsewhere already.
-                if header.hasAttachment {
-                    _ = try communicator.discardIfArrived(from: message.source, tag: MessageTag.attachment)
-                }
+                do {
+                    try discard(
+                        message.bytes, header: header, from: source, on: communicator, senderIsGone: supervisorIsGone)
+                } catch is PeerGone {}
                 continue
             }
             if !incomingPieces.isEmpty {
@@ -71,25 +87,36 @@ extension Scheduler {
             }
             if header.kind == .pieces {
                 let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
-                try startReceivingPieces(announcement, from: message.source, on: communicator, slot: slot)
+                try startReceivingPieces(announcement, from: source, on: communicator, slot: slot)
                 continue
             }
-            let rank = workers[slot].rank
-            let inbox = inbox
             let attachment =
                 header.hasAttachment
-                ? MessageAttachment(
-                    communicator: communicator, source: message.source, senderIsGone: { inbox.isGone(rank: rank) })
+                ? MessageAttachment(communicator: communicator, source: source, senderIsGone: supervisorIsGone)
                 : nil
             do {
                 try handleReply(message.bytes, header: header, from: slot, attachment: attachment)
                 try attachment?.discardIfUnread()
             } catch is PeerGone {
-                // The worker died halfway through its reply; the lifeline's report re-runs
-                // the task.
+                // The supervisor died halfway through relaying a reply; its lifeline's report
+                // re-runs the task.
             }
         }
         return progressed
+    }
+
+    /// Takes and drops a frame nobody will read, with whatever follows it.
+    private func discard(
+        _ frame: WireBuffer, header: FrameHeader, from source: Int, on communicator: Communicator,
+        senderIsGone: @escaping () -> Bool
+    ) throws {
+        if header.kind == .pieces {
+            let announcement = try PiecesAnnouncement(from: frame.bytes)
+            let (_, attachment) = try communicator.receiveAnnouncedFrame(announcement, from: source)
+            try attachment?.discardIfUnread()
+        } else if header.hasAttachment {
+            try communicator.discardNext(from: source, tag: MessageTag.attachment, senderIsGone: senderIsGone)
+        }
     }
 
     func handleReply(
@@ -128,6 +155,12 @@ extension Scheduler {
                 pool.recordServiceTime(runNanos)
             }
             workers[slot].headStartedAt = monotonicNanos()
+        case .ready:
+            try workerReady(slot, processID: try ReadyFrame.processID(from: frame.bytes))
+        case .log:
+            let record = try? WireDecoder.decode(
+                ForwardedLogRecord.self, from: UnsafeRawBufferPointer(rebasing: frame.bytes[FrameHeader.size...]))
+            record?.log(to: RuntimeLog.logger, rank: workers[slot].rank, host: workers[slot].host)
         case .initialized:
             initializerEnded(UInt32(truncatingIfNeeded: header.id), on: slot)
         case .initializerFailure:
@@ -163,7 +196,16 @@ extension Scheduler {
         }
     }
 
-    /// Sends a newly connected worker the initializers of the pools open now; it takes tasks once
+    /// A worker said it is up: it gets the initializers of the pools open now.
+    private func workerReady(_ slot: Int, processID: Int32) throws {
+        guard workers[slot].phase == .starting else { return }
+        workers[slot].processID = processID
+        RuntimeLog.debug("rank \(workers[slot].rank) (pid \(processID)) is ready")
+        try initialize(slot)
+        updateWorkerCount()
+    }
+
+    /// Sends a newly started worker the initializers of the pools open now; it takes tasks once
     /// they have all run.
     func initialize(_ slot: Int) throws {
         for id in poolOrder {

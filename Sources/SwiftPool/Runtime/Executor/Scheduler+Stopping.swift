@@ -10,30 +10,35 @@ extension Scheduler {
         return hosts
     }
 
-    /// Sends every worker still alive its stop frame and waits, a few seconds at most, for the
-    /// sends to complete. Returns whether the job can end with `MPI_Finalize`: only when no
-    /// process was lost, since finalizing waits for every process forever.
+    /// Sends every worker (plain start) or supervisor (under a launcher) still alive its stop frame
+    /// and waits, a few seconds at most, for the sends to complete. Returns whether the job can end
+    /// with `MPI_Finalize`: only when no supervisor was lost, since finalizing waits for every MPI
+    /// process forever. (A lost worker is no obstacle: it never was an MPI process.)
     func stopWorkers() -> Bool {
         guard let lifelines else { return true }
         lifelines.beginStopping()
-        let clean = losses.isEmpty && !mpiFailed && interruption == nil
+        let clean = lostSupervisors.isEmpty && !mpiFailed && interruption == nil
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
         var pending = sends.map(\.send)
         var streams: [FrameStream] = []
-        for worker in workers where worker.isAlive {
-            switch channels[worker.channel].link {
-            case .mpi(let communicator):
-                if let send = try? communicator.startSend(
-                    stop.bytes, keepingAlive: stop, to: worker.source, tag: MessageTag.frame)
+        switch transport {
+        case .mpi(let job):
+            guard !mpiFailed else { return false }
+            for source in 1..<job.peers.count where !lostSupervisors.contains(source) {
+                if let send = try? job.communicator.startSend(
+                    stop.bytes, keepingAlive: stop, to: source, tag: MessageTag.frame)
                 {
                     pending.append(send)
                 }
-            case .sharedMemory(let stream):
+            }
+        case .spawned:
+            for worker in workers where worker.isAlive {
+                guard case .sharedMemory(let stream) = channels[worker.channel].link else { continue }
                 stream.send(OutgoingFrame(bytes: stop))
                 streams.append(stream)
-            case .closed: break
             }
+        case .local: return true
         }
         sends.removeAll()
         let deadline = monotonicNanos() &+ 5_000_000_000

@@ -6,8 +6,9 @@ import DequeModule
 
 /// Rank 0's scheduler, on the thread that owns MPI: it takes commands from user threads, hands
 /// queued tasks to workers with a free slot, settles each task from its worker's reply, and when
-/// a worker is lost runs its tasks again elsewhere. With no workers (a single-process job) it runs
-/// each task itself, in-process, through the same encode → run → decode path.
+/// a worker is lost runs its tasks again elsewhere and has the worker replaced. With no workers (a
+/// single-process job) it runs each task itself, in-process, through the same encode → run →
+/// decode path.
 ///
 /// Not `Sendable`: it is made on the MPI thread and never leaves it. Other threads reach it only
 /// through its ``ExecutorInbox``.
@@ -42,9 +43,19 @@ final class Scheduler {
     /// Whether an MPI call failed; after that the scheduler makes none.
     var mpiFailed = false
     let lifelines: LifelineMonitor?
-    /// Starts replacement workers; nil where the launcher's processes cannot be added to.
+    /// Starts the plain start's workers and their replacements; nil under a launcher (the
+    /// supervisors start them) and once starting one failed.
     var recruiter: WorkerRecruiter?
     var slotsAwaitingReplacement: [Int] = []
+    /// Supervisors lost (their MPI ranks): their workers cannot be replaced, and they get no stop.
+    var lostSupervisors: Set<Int> = []
+    /// Whose frames each supervisor relays now: the rank of the worker that last said it is ready.
+    var speakerBySource: [Int: Int] = [:]
+    /// Workers started and not yet ready, checked against the time they have to get ready.
+    var startingWorkers = 0
+    var nextStartCheck: UInt64 = 0
+    /// Until when a frame a supervisor nudged about may still be on its way.
+    var newsExpectedUntil: UInt64 = 0
     var nextRank: Int
     var nextTimeoutCheck: UInt64 = 0
     /// Whether a shared-memory stream still has bytes its ring had no room for.
@@ -61,9 +72,11 @@ final class Scheduler {
     /// Tasks queued in all pools, as last reported to ``metrics``.
     var reportedQueueDepth = -1
 
-    /// Whether a worker owes a reply: to a task, or to an initializer it was sent.
+    /// Whether a frame is due from a worker or supervisor: a task's reply, an initializer's, a
+    /// starting worker's word that it is ready, or news a supervisor nudged about.
     var awaitsReplies: Bool {
-        inFlightCount > 0 || workers.contains { !$0.pendingInitializers.isEmpty }
+        inFlightCount > 0 || startingWorkers > 0 || monotonicNanos() < newsExpectedUntil
+            || workers.contains { !$0.pendingInitializers.isEmpty }
     }
 
     /// How the scheduler reaches its workers.
@@ -77,7 +90,7 @@ final class Scheduler {
         case local(TaskRunner)
     }
 
-    /// The workers of an MPI job as start-up found them.
+    /// The supervisors of an MPI job as start-up found them, each with one worker to start.
     struct MPIWorkers {
         /// The pool's communicator; rank 0 is this process.
         var communicator: Communicator
@@ -98,7 +111,8 @@ final class Scheduler {
     /// another worker idles, so each pool sizes the queue from how long its tasks take.
     let maxSlotsPerWorker: Int
 
-    /// Sets the workers up; over MPI, welcomes each and starts watching its lifeline.
+    /// Sets the workers up: over MPI, welcomes each supervisor (which starts its worker) and
+    /// expects its lifeline; in the plain start, starts the workers.
     init(inbox: ExecutorInbox, transport: Transport) throws {
         self.inbox = inbox
         self.transport = transport
@@ -134,8 +148,8 @@ final class Scheduler {
         }
     }
 
-    /// Takes the processes of a new communicator (ranks 1...) into the given slots, welcomes each
-    /// and waits for its lifeline.
+    /// Takes the supervisors of a new communicator (ranks 1...) into the given slots, one worker
+    /// each, welcomes each and expects its lifeline.
     func addWorkers(on communicator: Communicator, peers: [Peer], replacing slots: [Int]) throws(MPIError) {
         let channel = channels.count
         channels.append(Channel(link: .mpi(communicator), liveWorkers: slots.count))
@@ -145,8 +159,8 @@ final class Scheduler {
             let rank = channel == 0 ? source : nextRank
             if channel != 0 { nextRank += 1 }
             let worker = WorkerRecord(
-                rank: rank, channel: channel, source: source, host: peer.host, processID: peer.processID,
-                isReplacement: channel != 0)
+                rank: rank, channel: channel, source: source, host: peer.host, processID: 0, isReplacement: channel != 0
+            )
             if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
             channels[channel].slotBySource[source] = slot
             slotByRank[rank] = slot
@@ -160,19 +174,22 @@ final class Scheduler {
     }
 
     func updateWorkerCount() {
+        startingWorkers = workers.count { $0.phase == .starting }
         let alive = workers.count { $0.isAlive } + slotsAwaitingReplacement.count
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
     }
 
-    /// Waits until every worker started has connected its lifeline and is ready (or was lost
-    /// and replaced, or the time is up), so a new pool's first tasks do not wait for start-up.
+    /// Waits until every worker started is ready (or was lost and replaced, or the time is up),
+    /// so a new pool's first tasks do not wait for start-up.
     func waitForWorkersToStart(timeoutNanos: UInt64) {
         let deadline = monotonicNanos() &+ timeoutNanos
         while workers.contains(where: { $0.phase == .starting }) || !slotsAwaitingReplacement.isEmpty,
             monotonicNanos() < deadline, brokenEverywhere == nil
         {
-            if !takeCommands() { inbox.sleep(timeoutNanos: 1_000_000) }
+            let replied = (try? receiveReplies()) ?? false
+            if !takeCommands() && !replied { inbox.sleep(timeoutNanos: 1_000_000) }
             if !slotsAwaitingReplacement.isEmpty { replaceLostWorkers() }
+            giveUpOnSlowStarts()
         }
     }
 
@@ -201,6 +218,7 @@ final class Scheduler {
                 }
             }
             if poolsWithTimeouts > 0 { stopOverdueTasks() }
+            if startingWorkers > 0 { giveUpOnSlowStarts() }
             if releasedSharedValues > 0 && progressed { forgetUnusedSharedValues() }
             if let metrics, progressed { reportQueueDepth(to: metrics) }
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
@@ -250,6 +268,8 @@ final class Scheduler {
                 }
             case .lifeline(let event):
                 handle(event)
+            case .workerEnded(let rank, let end):
+                workerEnded(rank: rank, end: end)
             case .interrupt(let signal):
                 interrupt(signal: signal)
             case .finish:

@@ -1,10 +1,10 @@
 import DequeModule
 
-/// A worker process as rank 0's scheduler sees it. Each occupies a slot; in the plain start a
-/// replacement takes over the slot of the worker it replaces.
+/// A worker process as rank 0's scheduler sees it. Each occupies a slot; a replacement takes over
+/// the slot of the worker it replaces.
 struct WorkerRecord {
     enum Phase {
-        /// Welcomed; its lifeline has not connected yet.
+        /// Started (or asked of its supervisor); it has not said it is ready yet.
         case starting
         /// Connected; running the initializers of the pools already open.
         case initializing
@@ -16,14 +16,18 @@ struct WorkerRecord {
 
     /// The worker's rank in the pool, as errors and `PoolProcess.rank` name it.
     var rank: Int
-    /// Which communicator reaches it, and its rank there.
+    /// Which channel reaches it, and the rank there of the process that relays its frames (its
+    /// supervisor; 0 for a shared-memory channel of its own).
     var channel: Int
     var source: Int
     var host: String
+    /// Its process id, once it has said it is ready (0 before).
     var processID: Int32
     var phase = Phase.starting
-    /// Whether it was spawned to replace a lost worker.
+    /// Whether it was started to replace a lost worker.
     var isReplacement: Bool
+    /// When it was started (or asked for): one that is not ready within the time allowed is lost.
+    var startedAt = monotonicNanos()
     /// Whether it was ever ready to take tasks: a replacement lost before that is a crash loop.
     var wasReady = false
     /// Tasks handed to it and not yet answered, in the order it runs them: the first is running.
@@ -39,8 +43,8 @@ struct WorkerRecord {
     var isAlive: Bool { phase != .lost }
 }
 
-/// How rank 0 reaches a group of workers: the job's communicator, or, for a worker rank 0
-/// started itself, the memory the two share.
+/// How rank 0 reaches a group of workers: the job's communicator (each worker behind its
+/// supervisor's rank), or, for a worker rank 0 started itself, the memory the two share.
 struct Channel {
     enum Link {
         case mpi(Communicator)
@@ -52,7 +56,8 @@ struct Channel {
     var link: Link
     /// The slot of the worker behind each rank of the communicator (rank 0 for shared memory).
     var slotBySource: [Int: Int] = [:]
-    /// Workers on it that are not lost; a channel with none is no longer polled.
+    /// Processes on it that are not lost (supervisors, or the one worker of a shared-memory
+    /// channel); a channel with none is no longer polled.
     var liveWorkers: Int
 }
 

@@ -28,7 +28,7 @@ enum BuildFingerprint {
     /// The bytes of the running executable's `NT_GNU_BUILD_ID` note, if it has one: read from the
     /// file's program headers and its note segments, a few kilobytes at most.
     static func buildID() -> [UInt8]? {
-        let descriptor = open("/proc/self/exe", O_RDONLY)
+        let descriptor = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return nil }
         defer { close(descriptor) }
         func read(_ count: Int, at offset: Int) -> [UInt8]? {
@@ -81,7 +81,7 @@ enum BuildFingerprint {
     }
 
     private static func hashOfFile() -> UInt64 {
-        let descriptor = open("/proc/self/exe", O_RDONLY)
+        let descriptor = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
         guard descriptor >= 0 else { return 0 }
         defer { close(descriptor) }
         var info = stat()

@@ -1,3 +1,4 @@
+import CLinux
 import Synchronization
 
 #if canImport(Glibc)
@@ -35,9 +36,7 @@ enum Interruption {
         installed.withLock { installed in
             guard !installed else { return }
             var ends: [Int32] = [0, 0]
-            guard pipe(&ends) == 0 else { return }
-            _ = fcntl(ends[0], F_SETFD, FD_CLOEXEC)
-            _ = fcntl(ends[1], F_SETFD, FD_CLOEXEC)
+            guard pipe2(&ends, O_CLOEXEC) == 0 else { return }
             signalPipeWriteEnd = ends[1]
             let readEnd = ends[0]
             DedicatedThread.start(stackBytes: 256 * 1024) {

@@ -2,13 +2,14 @@
     import Glibc
 #endif
 
-/// Where a pool's workers come from.
+/// Where a pool's workers come from. Either way, the processes that run tasks are worker
+/// processes started with `posix_spawn` (``WorkerRecruiter``), never MPI processes.
 ///
-/// - `world` mode: the program was started by a launcher (`mpirun -np N`, `srun`), and ranks
-///   1..N-1 of `MPI_COMM_WORLD` are the workers. A single launched process runs tasks in-process.
-/// - `spawn` mode: the program was started on its own (a singleton), and the first pool starts
-///   its workers with `MPI_Comm_spawn`: copies of this executable, which find their parent with
-///   `MPI_Comm_get_parent` and serve.
+/// - `world` mode: the program was started by a launcher (`mpirun -np N`, `srun`); ranks 1..N-1
+///   of `MPI_COMM_WORLD` are supervisors, each starting and watching one worker process. A single
+///   launched process runs tasks in-process.
+/// - `spawn` mode: the program was started on its own, and the first pool's rank 0 starts its
+///   worker processes itself, without MPI: the plain start.
 ///
 /// `SWIFTPOOL_LAUNCH` chooses: `auto` (the default: spawn when started on its own, world when
 /// started by a launcher), `world` (never spawn) or `spawn` (spawn even under `mpirun -np 1`).
@@ -41,38 +42,10 @@ enum LaunchPlan {
         }
     }
 
-    /// Called before `MPI_Init_thread` in every process, for settings the user has not made
-    /// either way, in a singleton that will spawn its workers:
-    /// - one worker per core needs more slots than Open MPI counts (the cores, rank 0 included),
-    ///   so allow oversubscription;
-    /// - PMIx authenticates through munge when munge is installed, and waits about two seconds
-    ///   for it when its daemon is not running; processes on one machine need no munge, so use
-    ///   PMIx's native security;
-    /// - without Open MPI's recovery, a spawned worker that dies hangs its parent for good; with
-    ///   it, the parent carries on and can spawn a replacement.
-    ///
-    /// Open MPI's TCP progress thread (`btl_tcp_progress_thread`) stays off: in 4.1 it can hand a
-    /// peer's first message to a handler not yet registered while `MPI_Init_thread` runs, and the
-    /// process crashes (open-mpi/ompi#5902 has more of its crashes): 3 `srun` jobs of 27 here
-    /// with it, none of 37 without.
-    static func prepareEnvironment() {
-        guard !startedByLauncher, let mode = try? mode(), shouldSpawn(mode: mode) else { return }
-        setenv("OMPI_MCA_rmaps_base_oversubscribe", "1", 0)
-        setenv("PMIX_MCA_psec", "native", 0)
-        setenv("OMPI_MCA_orte_enable_recovery", "1", 0)
-    }
-
-    /// Says once, on rank 0, when the launcher will end the whole job as soon as one worker dies,
-    /// and how to start it so the pool carries on instead.
-    static func warnIfDeathsEndTheJob(workers: Int) {
-        guard startedByLauncher, let advice = deathsEndTheJob else { return }
-        RuntimeLog.warning("\(advice)")
-    }
-
     /// Writes rank 0's exit status to the file `SWIFTPOOL_EXIT_STATUS_FILE` names, if any. With
-    /// recovery on, Open MPI 4.1's mpirun exits 0 whatever its processes return, and srun
-    /// returns the worst status of any task, a killed worker's included; a launch script reads
-    /// the program's own status from this file (mpirun-examples/swiftpool.sbatch does).
+    /// recovery on, Open MPI 4.1's mpirun exits 0 whatever its processes return, and a launcher
+    /// that kills rank 0 after the signal hides it; a launch script reads the program's own status
+    /// from this file (mpirun-examples/swiftpool.sbatch does).
     static func recordExitStatus(_ status: Int32) {
         guard let path = PoolSettings.exitStatusFile else { return }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
@@ -103,22 +76,11 @@ enum LaunchPlan {
     }
 
     private static func processName(_ process: pid_t) -> String? {
-        guard let file = fopen("/proc/\(process)/comm", "r") else { return nil }
+        guard let file = fopen("/proc/\(process)/comm", "re") else { return nil }
         defer { fclose(file) }
         var buffer = [CChar](repeating: 0, count: 64)
         guard fgets(&buffer, Int32(buffer.count), file) != nil else { return nil }
         return String(decoding: buffer.prefix { $0 != 0 && $0 != 10 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
-    }
-
-    /// Why a worker's death would end this job, with the remedy; nil when the pool survives it.
-    static var deathsEndTheJob: String? {
-        if environment("OMPI_COMM_WORLD_SIZE") != nil {
-            let recovery = environment("OMPI_MCA_orte_enable_recovery")?.lowercased() ?? "0"
-            guard !["1", "true", "yes", "enabled"].contains(recovery) else { return nil }
-            return "a worker that dies will end this whole job, because mpirun was started without "
-                + "--enable-recovery; add it to keep the pool going on the other workers"
-        }
-        return nil
     }
 
     /// How many workers to spawn by default: one per core this process may run on (its CPU
@@ -131,7 +93,7 @@ enum LaunchPlan {
 
     /// Counts the CPUs in `Cpus_allowed_list` of /proc/self/status ("0-3,6").
     private static func allowedCPUList() -> Int? {
-        guard let file = fopen("/proc/self/status", "r") else { return nil }
+        guard let file = fopen("/proc/self/status", "re") else { return nil }
         defer { fclose(file) }
         var line: UnsafeMutablePointer<CChar>? = nil
         var capacity = 0

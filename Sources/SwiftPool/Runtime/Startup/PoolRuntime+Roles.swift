@@ -6,10 +6,10 @@ import Synchronization
 #endif
 
 /// What the MPI thread does once start-up has said what this process is: rank 0 of the plain start,
-/// rank 0 under a launcher, or a worker; and how each ends.
+/// rank 0 under a launcher, or a supervisor; and how each ends.
 extension PoolRuntime {
     /// Rank 0 of the plain start: starts `workers` processes of this executable, shares memory
-    /// with each, schedules tasks until the program ends, then stops them.
+    /// with each, reads their output, schedules tasks until the program ends, then stops them.
     static func runSpawningExecutor(workers: Int, _ tell: @Sendable (StartupReport) -> Void) {
         blockBrokenPipeSignals()
         PoolProcess.setRank(0)
@@ -17,19 +17,17 @@ extension PoolRuntime {
         let lifelines: LifelineMonitor
         let scheduler: Scheduler
         do {
+            // No listener: the workers are this process's children, watched through `waitpid`.
             lifelines = try LifelineMonitor(
-                addresses: [IPv4Endpoint.loopback.address], settings: .fromEnvironment(),
-                report: { inbox.post(.lifeline($0)) })
+                addresses: [], settings: .fromEnvironment(), report: { inbox.post(.lifeline($0)) })
         } catch {
             tell(.failed(asPoolError(error)))
             return
         }
         do {
-            let recruiter = WorkerRecruiter(
-                command: BuildFingerprint.executablePath, arguments: Array(CommandLine.arguments.dropFirst()))
             scheduler = try Scheduler(
                 inbox: inbox,
-                transport: .spawned(.init(count: workers, lifelines: lifelines, recruiter: recruiter)))
+                transport: .spawned(.init(count: workers, lifelines: lifelines, recruiter: .forThisProgram())))
             scheduler.waitForWorkersToStart(timeoutNanos: lifelines.settings.connectNanos)
         } catch {
             lifelines.shutdown()
@@ -40,7 +38,9 @@ extension PoolRuntime {
         scheduler.run()
         _ = scheduler.stopWorkers()
         if scheduler.interruption != nil { scheduler.killSpawnedWorkers() }
-        // A worker still busy when its lifeline closes ends itself, so none outlives the program.
+        // Every line a worker wrote is written before the program ends: its pipes close once it
+        // has exited and they are read to the end. (A worker that does not stop dies with this
+        // thread, by its parent-death signal.)
         _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
         lifelines.shutdown()
     }
@@ -63,7 +63,6 @@ extension PoolRuntime {
                 scheduler = try Scheduler(
                     inbox: inbox,
                     transport: .mpi(.init(communicator: communicator, peers: peers, lifelines: monitor)))
-                LaunchPlan.warnIfDeathsEndTheJob(workers: size - 1)
             } else {
                 lifelines = nil
                 scheduler = try Scheduler(inbox: inbox, transport: .local(TaskRunner(rank: 0, host: host)))
@@ -81,16 +80,18 @@ extension PoolRuntime {
             return
         }
         if scheduler.interruption != nil {
-            // Busy workers end themselves as their lifelines close; nobody waits for them.
+            // Supervisors end themselves and their workers as their lifelines close.
             lifelines.shutdown()
             endsWithoutFinalize.store(true, ordering: .releasing)
         } else if clean && !lifelines.sawUnannouncedClosure {
             try? communicator.free()
             finalize(within: 10_000_000_000) { exitStatus.load(ordering: .relaxed) }
+            // The supervisors send their workers' last lines before they close their lifelines.
+            _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
             lifelines.shutdown()
         } else {
-            // The workers left exit at once; wait for their lifelines to close, so none outlives
-            // the program, then end without MPI_Finalize.
+            // The supervisors left exit at once; wait for their lifelines to close, so none
+            // outlives the program, then end without MPI_Finalize.
             _ = lifelines.waitUntilAllClosed(timeoutNanos: 2_000_000_000)
             lifelines.shutdown()
             unreachableHosts.withLock { $0 = scheduler.unreachableHosts }
@@ -98,34 +99,35 @@ extension PoolRuntime {
         }
     }
 
-    /// A worker: waits for rank 0's welcome, connects its lifeline, serves tasks until rank 0 says
-    /// stop, then ends as rank 0 asks.
-    static func runWorker(communicator: Communicator, host: String) -> Never {
+    /// A rank other than 0: waits for rank 0's welcome, connects its lifeline, and supervises its
+    /// worker process until rank 0 says stop, then ends as rank 0 asks. It runs no task itself.
+    static func runSupervisor(communicator: Communicator, host: String) -> Never {
         let welcome: Welcome
         do {
             welcome = try Welcome.receive(on: communicator)
         } catch {
-            printToStandardError("SwiftPool worker (\(host)): no welcome from rank 0: \(error); exiting")
-            exitWorker(code: 1)
+            printToStandardError("SwiftPool rank (\(host)): no welcome from rank 0: \(error); exiting")
+            exitSupervisor(code: 1)
         }
         PoolProcess.setRank(welcome.rank)
-        let lifeline = LifelineLink.open(welcome, host: host)
+        // Ctrl-C reaches the whole process group; rank 0 decides what it means and stops us.
+        signal(SIGINT, SIG_IGN)
+        let link = LifelineLink.open(welcome, host: host)
+        let supervisor = Supervisor(communicator: communicator, host: host, link: link)
         let stopMode: StopMode
         do {
-            var loop = WorkerLoop(
-                connection: MPIWorkerConnection(communicator: communicator),
-                runner: TaskRunner(rank: welcome.rank, host: host))
-            stopMode = try loop.run()
+            stopMode = try supervisor.run(firstWorker: welcome.rank)
         } catch {
-            printToStandardError("SwiftPool worker rank \(welcome.rank) (\(host)): \(error); exiting")
-            exit(1)  // the exit handler tells rank 0, which runs this worker's tasks elsewhere
+            printToStandardError("SwiftPool rank \(welcome.rank) (\(host)): \(error); exiting")
+            supervisor.stopWorkers(.exitNow)
+            exitSupervisor(code: 1)
         }
-        lifeline.announceStop()
+        supervisor.stopWorkers(stopMode)
         if stopMode == .finalize {
             try? communicator.free()
             finalize(within: 10_000_000_000) { 0 }
         }
-        exitWorker(code: 0)
+        exitSupervisor(code: 0)
     }
 
     /// Open MPI writes to its TCP connections without asking the kernel to spare it SIGPIPE, so a
@@ -161,13 +163,11 @@ extension PoolRuntime {
         watchdog.join()
     }
 
-    /// Ends a worker process at once after MPI is finalized. Its launcher may go away as soon as
-    /// rank 0 exits (a spawned worker's daemon belongs to rank 0) and then signals what is left
-    /// with SIGPIPE; so the worker ignores that signal, flushes what its tasks printed, and exits
-    /// without running exit handlers that could still be racing the daemon.
-    static func exitWorker(code: Int32) -> Never {
-        DeathReporter.disarm()
-        OutputForwarder.finish(timeoutNanos: 500_000_000)
+    /// Ends a supervisor at once after MPI is finalized. Its launcher may go away as soon as
+    /// rank 0 exits and then signal what is left with SIGPIPE; so it ignores that signal, flushes
+    /// what it printed, and exits without running exit handlers that could still be racing the
+    /// launcher's daemon.
+    static func exitSupervisor(code: Int32) -> Never {
         signal(SIGPIPE, SIG_IGN)
         fflush(nil)
         _exit(code)

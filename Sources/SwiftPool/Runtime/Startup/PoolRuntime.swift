@@ -30,7 +30,8 @@ final class PoolRuntime: Sendable {
     enum Role {
         /// Rank 0: pools run here.
         case executor(PoolRuntime)
-        /// Any other rank: the MPI thread serves tasks until rank 0 is done, then the process exits.
+        /// Any other rank, or a worker process: the MPI thread supervises (or the worker's thread
+        /// serves tasks) until rank 0 is done, then the process exits.
         case worker
     }
 
@@ -171,7 +172,6 @@ final class PoolRuntime: Sendable {
         let communicator: Communicator
         let rank: Int
         let size: Int
-        LaunchPlan.prepareEnvironment()
         do {
             let level = try MPIEnvironment.initialize(requesting: .funneled)
             guard level >= .funneled else {
@@ -213,13 +213,13 @@ final class PoolRuntime: Sendable {
                 tell(.failed(mismatch))
                 return
             }
-            exitWorker(code: 1)
+            exitSupervisor(code: 1)
         }
         if rank == 0 {
             runExecutor(communicator: communicator, peers: peers, host: host, size: size, tell)
         } else {
             tell(.worker)
-            runWorker(communicator: communicator, host: host)
+            runSupervisor(communicator: communicator, host: host)
         }
     }
 }

@@ -1,5 +1,4 @@
-/// How a worker takes frames from rank 0 and answers them: over MPI, or over a socket for a
-/// worker started without MPI.
+/// How a worker takes frames from its parent and answers them.
 protocol WorkerConnection {
     /// The next frame from rank 0, waiting as long as it takes, and where its attachment is.
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?)
@@ -27,43 +26,15 @@ struct WorkerLoop<Connection: WorkerConnection> {
     }
 }
 
-/// Frames over MPI from rank 0 of the pool's communicator, polled with a backoff so an idle
-/// worker sleeps.
-struct MPIWorkerConnection: WorkerConnection {
-    let communicator: Communicator
-    private var backoff = IdleBackoff.standard()
-
-    init(communicator: Communicator) {
-        self.communicator = communicator
-    }
-
-    mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
-        while true {
-            guard let message = try communicator.receiveIfArrived(from: 0, tag: MessageTag.frame) else {
-                backoff.idle(sleep: sleepNanos)
-                continue
-            }
-            backoff.noteActivity()
-            let header = try FrameHeader.read(from: message.bytes.bytes)
-            if header.kind == .pieces {
-                let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
-                return try communicator.receiveAnnouncedFrame(announcement, from: 0)
-            }
-            let attachment = header.hasAttachment ? MessageAttachment(communicator: communicator, source: 0) : nil
-            return (message.bytes, attachment)
-        }
-    }
-
-    func send(_ reply: OutgoingFrame) throws { try communicator.send(reply, to: 0) }
-}
-
-/// Frames through the memory a spawned worker shares with rank 0.
+/// Frames through the memory a worker shares with its parent.
 struct SharedMemoryWorkerConnection: WorkerConnection {
     let stream: FrameStream
+    let replies: WorkerReplies
     private var backoff = IdleBackoff.standard()
 
-    init(stream: FrameStream) {
+    init(stream: FrameStream, replies: WorkerReplies) {
         self.stream = stream
+        self.replies = replies
     }
 
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
@@ -71,5 +42,5 @@ struct SharedMemoryWorkerConnection: WorkerConnection {
         return (received.frame, received.attachment.map(LocalAttachment.init))
     }
 
-    mutating func send(_ reply: OutgoingFrame) throws { stream.sendNow(reply, backoff: &backoff) }
+    mutating func send(_ reply: OutgoingFrame) throws { replies.send(reply) }
 }

@@ -1,11 +1,19 @@
+import CLinux
 import Synchronization
 
 /// A one-way byte stream between two processes through memory both map: one writer, one reader,
-/// no system call on either side. The writer copies in what fits and publishes the new total
-/// written; the reader copies out what is published and publishes the new total read. The two
-/// totals live on cache lines of their own, so neither side's stores slow the other's loads.
+/// no system call on either side while both are busy. The writer copies in what fits and
+/// publishes the new total written; the reader copies out what is published and publishes the new
+/// total read. The two totals live on cache lines of their own, so neither side's stores slow the
+/// other's loads.
 ///
-/// Layout at `base`: total written (UInt64) at 0, total read (UInt64) at 64, then the bytes.
+/// A reader with nothing to read may sleep on the ring (``waitForBytes(timeoutNanos:)``): it
+/// counts itself among the sleepers and waits on a futex word, and a writer that sees a sleeper
+/// bumps the word and wakes it, so a frame is picked up at once rather than at the reader's next
+/// poll. A writer with no sleeper makes no system call.
+///
+/// Layout at `base`: total written (UInt64) at 0, the wake-up word (UInt32) at 8 and the sleepers
+/// (UInt32) at 12, total read (UInt64) at 64, then the bytes.
 ///
 /// `@unchecked Sendable`: pointers into shared memory, synchronized by the two atomic totals.
 struct ByteRing: @unchecked Sendable {
@@ -13,6 +21,8 @@ struct ByteRing: @unchecked Sendable {
     static let headerSize = 128
 
     private let written: UnsafeMutablePointer<Atomic<UInt64>>
+    private let wakeWord: UnsafeMutablePointer<Atomic<UInt32>>
+    private let sleepers: UnsafeMutablePointer<Atomic<UInt32>>
     private let read: UnsafeMutablePointer<Atomic<UInt64>>
     private let data: UnsafeMutableRawPointer
     let capacity: Int
@@ -22,9 +32,13 @@ struct ByteRing: @unchecked Sendable {
     init(base: UnsafeMutableRawPointer, capacity: Int, initialize: Bool) {
         precondition(capacity > 0 && capacity & (capacity - 1) == 0, "a ring's capacity is a power of two")
         written = base.bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        wakeWord = (base + 8).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
+        sleepers = (base + 12).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
         read = (base + 64).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
         if initialize {
             written.initialize(to: Atomic(0))
+            wakeWord.initialize(to: Atomic(0))
+            sleepers.initialize(to: Atomic(0))
             read.initialize(to: Atomic(0))
         }
         data = base + Self.headerSize
@@ -41,13 +55,33 @@ struct ByteRing: @unchecked Sendable {
         let first = min(count, capacity - start)
         (data + start).copyMemory(from: bytes.baseAddress!, byteCount: first)
         if first < count { data.copyMemory(from: bytes.baseAddress! + first, byteCount: count - first) }
-        written.pointee.store(head &+ UInt64(count), ordering: .releasing)
+        // Sequentially consistent, with the sleeper's count below: either the reader sees these
+        // bytes before it sleeps, or this side sees the sleeper and wakes it.
+        written.pointee.store(head &+ UInt64(count), ordering: .sequentiallyConsistent)
+        if sleepers.pointee.load(ordering: .sequentiallyConsistent) > 0 {
+            wakeWord.pointee.add(1, ordering: .sequentiallyConsistent)
+            wakeWord.withMemoryRebound(to: UInt32.self, capacity: 1) { _ = clinux_futex_wake($0, Int32.max) }
+        }
         return count
+    }
+
+    /// Sleeps until bytes arrive or `timeoutNanos` pass, whichever is first; returns at once when
+    /// bytes are already there.
+    func waitForBytes(timeoutNanos: UInt64) {
+        sleepers.pointee.add(1, ordering: .sequentiallyConsistent)
+        let word = wakeWord.pointee.load(ordering: .sequentiallyConsistent)
+        if readable == 0 {
+            // A write after the load above has changed the word: the futex then returns at once.
+            wakeWord.withMemoryRebound(to: UInt32.self, capacity: 1) {
+                _ = clinux_futex_wait($0, word, Int(clamping: timeoutNanos))
+            }
+        }
+        sleepers.pointee.subtract(1, ordering: .sequentiallyConsistent)
     }
 
     /// How many bytes are there to read.
     var readable: Int {
-        Int(written.pointee.load(ordering: .acquiring) &- read.pointee.load(ordering: .relaxed))
+        Int(written.pointee.load(ordering: .sequentiallyConsistent) &- read.pointee.load(ordering: .relaxed))
     }
 
     /// Copies up to `count` waiting bytes to `destination`; returns how many it copied.

@@ -119,16 +119,20 @@ final class FrameStream {
         return (frames, read > 0)
     }
 
-    /// Waits until a whole frame (with its attachment) has arrived.
+    /// Waits until a whole frame (with its attachment) has arrived, asleep on the ring between
+    /// polls, so the sender's write wakes it at once.
     func nextFrame(backoff: inout IdleBackoff) -> Received {
         while true {
             if let frame = takeFrame() {
                 backoff.noteActivity()
                 return frame
             }
-            if readAvailable() == 0 { backoff.idle(sleep: sleepNanos) } else { backoff.noteActivity() }
+            if readAvailable() == 0 { backoff.idle(sleep: waitForBytes) } else { backoff.noteActivity() }
         }
     }
+
+    /// Sleeps until the other side writes, or `timeoutNanos` pass.
+    func waitForBytes(timeoutNanos: UInt64) { incomingRing.waitForBytes(timeoutNanos: timeoutNanos) }
 
     /// Moves what the ring holds into the messages coming in, each body straight into a buffer of
     /// its own exact size (a large one is copied once, however many passes it takes); returns how

@@ -1,0 +1,37 @@
+// Linux calls that Swift's Glibc module does not offer: it is built without _GNU_SOURCE, so
+// pipe2 and accept4 are missing, and prctl and syscall are variadic, which Swift cannot call.
+// Declarations match glibc's own; the getters wrap the variadic calls with fixed arguments.
+#ifndef SWIFTPOOL_CLINUX_SHIM_H
+#define SWIFTPOOL_CLINUX_SHIM_H
+
+#include <spawn.h>
+#include <stdint.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <linux/futex.h>
+
+extern int pipe2(int pipefd[2], int flags);
+extern int accept4(int sockfd, struct sockaddr *addr, socklen_t *addrlen, int flags);
+extern int prctl(int option, ...);
+extern long syscall(long number, ...);
+extern int posix_spawn_file_actions_addclosefrom_np(posix_spawn_file_actions_t *actions, int from);
+
+/// prctl(PR_SET_PDEATHSIG, signal): the kernel sends `signal` to this process when the thread
+/// that started it ends.
+static inline int clinux_set_parent_death_signal(int signal) {
+    return prctl(1 /* PR_SET_PDEATHSIG */, (unsigned long)signal, 0UL, 0UL, 0UL);
+}
+
+/// futex(FUTEX_WAIT) on a word in memory shared between processes: sleeps while `*word` equals
+/// `expected`, at most `nanos` (forever when negative). 0 when woken, -1 with errno otherwise.
+static inline long clinux_futex_wait(const uint32_t *word, uint32_t expected, long nanos) {
+    struct { long tv_sec; long tv_nsec; } limit = { nanos / 1000000000L, nanos % 1000000000L };
+    return syscall(SYS_futex, word, FUTEX_WAIT, expected, nanos >= 0 ? (void *)&limit : (void *)0, (void *)0, 0);
+}
+
+/// futex(FUTEX_WAKE): wakes up to `count` processes waiting on `word`.
+static inline long clinux_futex_wake(const uint32_t *word, int count) {
+    return syscall(SYS_futex, word, FUTEX_WAKE, count, (void *)0, (void *)0, 0);
+}
+
+#endif

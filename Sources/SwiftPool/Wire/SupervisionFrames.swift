@@ -1,0 +1,32 @@
+/// The bodies of the frames that carry a worker's start and end between a worker's parent and
+/// rank 0 (built by ``FrameEncoder``).
+enum WorkerEndFrame {
+    /// How the worker ended, from a ``FrameKind/workerEnded`` frame: a kind (0 exited, 1 killed by
+    /// a signal, 2 unknown) and its code or signal, both UInt32.
+    static func read(from bytes: UnsafeRawBufferPointer) throws -> WorkerEnd {
+        guard bytes.count == FrameHeader.size + 8 else {
+            throw PoolError(.protocolViolation, "received a worker-ended frame of \(bytes.count) bytes")
+        }
+        let kind = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt32.self))
+        let value = Int32(
+            bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size + 4, as: UInt32.self))
+        )
+        switch kind {
+        case 0: return .exited(code: value)
+        case 1: return .signalled(value)
+        default: return .vanished
+        }
+    }
+}
+
+enum ReadyFrame {
+    /// The process id a ``FrameKind/ready`` frame carries.
+    static func processID(from bytes: UnsafeRawBufferPointer) throws -> Int32 {
+        guard bytes.count == FrameHeader.size + 8 else {
+            throw PoolError(.protocolViolation, "received a ready frame of \(bytes.count) bytes")
+        }
+        return Int32(
+            truncatingIfNeeded: UInt64(
+                littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt64.self)))
+    }
+}
