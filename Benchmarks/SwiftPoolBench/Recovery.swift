@@ -5,7 +5,7 @@ import SwiftPool
 /// What a worker's death costs: how soon it is noticed, how soon its task runs again, and how much
 /// longer a map takes when it loses a worker halfway.
 ///
-/// Started on its own, lost workers are replaced; under `mpirun --enable-recovery` they are not.
+/// Lost workers are replaced, started on its own (by rank 0) and under mpirun (by the supervisor).
 struct Recovery: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Detection and re-run time after a worker's death; slowdown of a map that loses one.")
@@ -13,7 +13,7 @@ struct Recovery: ParsableCommand {
     @Option(help: "Deaths to time for detection and for re-running.") var samples = 5
     @Option(help: "Tasks in the map.") var tasks = 400
     @Option(help: "Busy milliseconds per map task.") var milliseconds = 5.0
-    @Flag(help: "Only the map (under mpirun, where lost workers are not replaced).") var mapOnly = false
+    @Flag(help: "Only the map (as run under mpirun; its figures are named apart).") var mapOnly = false
 
     func run() throws {
         defer {
@@ -57,7 +57,7 @@ struct Recovery: ParsableCommand {
             }
             _ = try pool.map(Busy(), items, chunkSize: 1)
             let lossy = elapsedSeconds(clock.now - start)
-            let mode = mapOnly ? "unreplaced" : "replaced"
+            let mode = mapOnly ? "mpirun" : "replaced"
             figure("recovery.map.\(mode).cleanSeconds", clean, "s")
             figure("recovery.map.\(mode).lossySeconds", lossy, "s")
             figure("recovery.map.\(mode).slowdown", lossy / clean, "ratio")

@@ -7,6 +7,7 @@ struct Scaling: ParsableCommand {
 
     @Option(help: "Tasks to run.") var tasks = 480
     @Option(help: "Busy milliseconds per task.") var milliseconds = 5.0
+    @Option(help: "The figures' name: another workload's figures stay apart.") var name = "scaling"
 
     func run() throws {
         try MPIPoolExecutor.run { pool in
@@ -17,8 +18,8 @@ struct Scaling: ParsableCommand {
             let elapsed = elapsedSeconds(clock.now - start)
             precondition(done.count == tasks)
             let ideal = Double(tasks) * milliseconds / 1000 / Double(workers)
-            figure("scaling.\(workers)workers.seconds", elapsed, "s")
-            figure("scaling.\(workers)workers.efficiency", ideal / elapsed, "ratio")
+            figure("\(name).\(workers)workers.seconds", elapsed, "s")
+            figure("\(name).\(workers)workers.efficiency", ideal / elapsed, "ratio")
         }
     }
 }

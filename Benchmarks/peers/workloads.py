@@ -88,13 +88,13 @@ def bandwidth(executor, mebibytes, repeats):
     figure(f"bandwidth.{mebibytes}MiB", 2 * values.nbytes / statistics.median(times) / 1e9, "GB/s")
 
 
-def scaling(executor, workers, tasks, milliseconds):
+def scaling(executor, workers, tasks, milliseconds, name="scaling"):
     start = time.perf_counter()
     list(executor.map(busy, [milliseconds] * tasks))
     elapsed = time.perf_counter() - start
     ideal = tasks * milliseconds / 1000 / workers
-    figure(f"scaling.{workers}workers.seconds", elapsed, "s")
-    figure(f"scaling.{workers}workers.efficiency", ideal / elapsed, "ratio")
+    figure(f"{name}.{workers}workers.seconds", elapsed, "s")
+    figure(f"{name}.{workers}workers.efficiency", ideal / elapsed, "ratio")
 
 
 def idle(executor, workers, seconds):
@@ -128,7 +128,7 @@ def memory(executor, count):
 def run(executor, workers, argv):
     """Runs the workload named by argv[0] with the arguments after it."""
     name = argv[0]
-    numbers = [float(a) if "." in a else int(a) for a in argv[1:]]
+    numbers = [float(a) if "." in a else int(a) if a.isdigit() else a for a in argv[1:]]
     if name == "latency":
         latency(executor, *numbers)
     elif name == "throughput":
