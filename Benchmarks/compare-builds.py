@@ -60,7 +60,8 @@ def main():
                 if arguments.processes:
                     command = ["mpirun", "-np", str(arguments.processes), binary, *workload]
                 else:
-                    command = [binary, *workload] + (["--workers", "2"] if workload[0] != "scaling" else [])
+                    takesWorkers = workload[0] in ("latency", "throughput", "map")
+                    command = [binary, *workload] + (["--workers", "2"] if takesWorkers else [])
                 samples[which].append(figures(command)[name])
         old, new = statistics.median(samples["old"]), statistics.median(samples["new"])
         # A ratio above 1 is better for a throughput; for a latency or a time, below 1 is.

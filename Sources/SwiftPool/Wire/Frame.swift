@@ -34,6 +34,9 @@ enum FrameKind: UInt8 {
     case startWorker
     /// Executor → supervisor: end the worker of this rank (the id) now; its task ran too long.
     case endWorker
+    /// Supervisor on rank 0's host → executor: the worker of this rank (the id) talks to rank 0
+    /// directly, through the shared memory this frame names (UTF-8 after the header).
+    case workerMemory
 }
 
 /// What a stop frame's id asks of a worker.

@@ -130,6 +130,14 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
+    /// A supervisor's word that its worker of `rank` shares the memory named `name` with rank 0.
+    static func workerMemory(rank: Int, name: String) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + name.utf8.count)
+        FrameHeader(kind: .workerMemory, id: UInt64(rank)).write(into: frame)
+        Array(name.utf8).withUnsafeBytes { frame.append($0) }
+        return OutgoingFrame(bytes: frame)
+    }
+
     /// An executor's order to a supervisor, about the worker of `rank`: start one, or end it.
     static func supervisorOrder(_ kind: FrameKind, rank: Int) -> OutgoingFrame {
         let frame = WireBuffer(capacity: FrameHeader.size)

@@ -30,3 +30,14 @@ enum ReadyFrame {
                 littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt64.self)))
     }
 }
+
+enum WorkerMemoryFrame {
+    /// The shared-memory name a ``FrameKind/workerMemory`` frame carries.
+    static func name(from bytes: UnsafeRawBufferPointer) throws -> String {
+        let name = String(decoding: bytes[FrameHeader.size...], as: UTF8.self)
+        guard name.hasPrefix("/swiftpool-"), name.count < 128, !name.dropFirst().contains("/") else {
+            throw PoolError(.protocolViolation, "received a worker-memory frame naming \(name.debugDescription)")
+        }
+        return name
+    }
+}

@@ -30,9 +30,9 @@ extension Scheduler {
     func supervisorLost(source: Int, end: WorkerEnd) {
         guard case .mpi = transport, lostSupervisors.insert(source).inserted else { return }
         RuntimeLog.debug("the supervisor of rank \(source) is lost: \(end.description)")
-        slotsAwaitingReplacement.removeAll { workers[$0].source == source }
+        slotsAwaitingReplacement.removeAll { workers[$0].supervisor == source }
         channels[0].liveWorkers -= 1
-        for slot in workers.indices where workers[slot].source == source && workers[slot].isAlive {
+        for slot in workers.indices where workers[slot].supervisor == source && workers[slot].isAlive {
             takeLastReplies(from: slot)
             workerLost(slot: slot, end: end)
         }
@@ -122,7 +122,7 @@ extension Scheduler {
         guard interruption == nil else { return false }
         switch transport {
         case .spawned: return recruiter != nil
-        case .mpi: return !lostSupervisors.contains(worker.source) && !mpiFailed
+        case .mpi: return worker.supervisor.map { !lostSupervisors.contains($0) } == true && !mpiFailed
         case .local: return false
         }
     }
@@ -235,17 +235,19 @@ extension Scheduler {
                 breakIfNoWorkerRemains()
             }
         case .mpi:
-            for slot in slots where !lostSupervisors.contains(workers[slot].source) {
+            for slot in slots {
+                let lost = workers[slot]
+                guard let supervisor = lost.supervisor, !lostSupervisors.contains(supervisor) else { continue }
                 let rank = nextRank
                 nextRank += 1
-                let lost = workers[slot]
+                // Over the job's communicator, behind its supervisor, until the worker says otherwise.
                 workers[slot] = WorkerRecord(
-                    rank: rank, channel: lost.channel, source: lost.source, host: lost.host, processID: 0,
+                    rank: rank, channel: 0, source: supervisor, supervisor: supervisor, host: lost.host, processID: 0,
                     isReplacement: true)
                 slotByRank[rank] = slot
                 lifelines?.name(rank: rank, host: lost.host)
                 sendOrder(.startWorker, rank: rank, slot: slot)
-                RuntimeLog.debug("asked the supervisor of rank \(lost.source) for rank \(rank) in slot \(slot)")
+                RuntimeLog.debug("asked the supervisor of rank \(supervisor) for rank \(rank) in slot \(slot)")
             }
         case .local: break
         }
@@ -277,11 +279,30 @@ extension Scheduler {
 
     /// Sends a supervisor an order about one of its workers.
     private func sendOrder(_ kind: FrameKind, rank: Int, slot: Int) {
-        guard !mpiFailed, case .mpi(let communicator) = channels[workers[slot].channel].link else { return }
+        guard !mpiFailed, case .mpi(let job) = transport, let supervisor = workers[slot].supervisor else { return }
         let order = FrameEncoder.supervisorOrder(kind, rank: rank)
         // A supervisor that cannot be reached is lost; its lifeline says so.
-        for send in (try? communicator.startSend(order, to: workers[slot].source)) ?? [] {
-            abandonedSends.append(send)
+        for send in (try? job.communicator.startSend(order, to: supervisor)) ?? [] { abandonedSends.append(send) }
+    }
+
+    /// A worker on rank 0's host shares its memory with rank 0: from now on its frames come and go
+    /// through it, on a channel of its own, not through its supervisor.
+    func adoptWorkerMemory(rank: Int, name: String) {
+        guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
+            // Its worker is gone already: the memory goes with its name, which its supervisor removes.
+            return
+        }
+        do {
+            let stream = FrameStream.executorEnd(of: try SharedChannelMemory.open(named: name))
+            let channel = channels.count
+            channels.append(Channel(link: .sharedMemory(stream), slotBySource: [0: slot], liveWorkers: 1))
+            workers[slot].channel = channel
+            workers[slot].source = 0
+            updateWorkerCount()
+        } catch {
+            // The worker's frames cannot reach rank 0; it is given up (and the slot tried again).
+            endWorker(slot: slot)
+            workerLost(slot: slot, end: .unreachable("its memory \(name) could not be opened: \(error)"))
         }
     }
 }

@@ -12,7 +12,9 @@ extension Scheduler {
     func receiveReplies() throws -> Bool {
         if case .local = transport { return false }
         var progressed = false
+        let pollMPI = shouldPollMPI()
         for channel in channels.indices where channels[channel].liveWorkers > 0 {
+            if case .mpi = channels[channel].link, !pollMPI { continue }
             do {
                 if try receiveReplies(on: channel) { progressed = true }
             } catch let error as MPIError {
@@ -25,6 +27,18 @@ extension Scheduler {
             }
         }
         return progressed
+    }
+
+    /// Whether to look for MPI messages on this pass. With every worker on rank 0's host talking
+    /// through shared memory, only supervisors' news comes over MPI, and each is nudged about; a
+    /// probe on every pass would cost the rings' pace for nothing. Every 10 ms all the same.
+    private func shouldPollMPI() -> Bool {
+        guard case .mpi = transport else { return false }
+        if relayedWorkers > 0 { return true }
+        let now = monotonicNanos()
+        guard now < newsExpectedUntil || now >= nextMPIPoll else { return false }
+        nextMPIPoll = now &+ 10_000_000
+        return true
     }
 
     /// Takes the replies that have arrived on one channel.
@@ -62,6 +76,9 @@ extension Scheduler {
             switch header.kind {
             case .workerEnded:
                 workerEnded(rank: Int(header.id), end: try WorkerEndFrame.read(from: message.bytes.bytes))
+                continue
+            case .workerMemory:
+                adoptWorkerMemory(rank: Int(header.id), name: try WorkerMemoryFrame.name(from: message.bytes.bytes))
                 continue
             case .ready:
                 // From here on this supervisor relays the frames of this worker.

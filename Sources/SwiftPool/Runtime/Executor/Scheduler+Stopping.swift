@@ -22,6 +22,13 @@ extension Scheduler {
         FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
         var pending = sends.map(\.send)
         var streams: [FrameStream] = []
+        // Workers rank 0 reaches through shared memory (its own, or those on its host) get their
+        // stop from rank 0, the one writer of their rings.
+        for worker in workers where worker.isAlive {
+            guard case .sharedMemory(let stream) = channels[worker.channel].link else { continue }
+            stream.send(OutgoingFrame(bytes: stop))
+            streams.append(stream)
+        }
         switch transport {
         case .mpi(let job):
             guard !mpiFailed else { return false }
@@ -32,12 +39,7 @@ extension Scheduler {
                     pending.append(send)
                 }
             }
-        case .spawned:
-            for worker in workers where worker.isAlive {
-                guard case .sharedMemory(let stream) = channels[worker.channel].link else { continue }
-                stream.send(OutgoingFrame(bytes: stop))
-                streams.append(stream)
-            }
+        case .spawned: break
         case .local: return true
         }
         sends.removeAll()

@@ -56,6 +56,9 @@ final class Scheduler {
     var nextStartCheck: UInt64 = 0
     /// Until when a frame a supervisor nudged about may still be on its way.
     var newsExpectedUntil: UInt64 = 0
+    /// Workers whose frames a supervisor relays over MPI (those not on rank 0's host).
+    var relayedWorkers = 0
+    var nextMPIPoll: UInt64 = 0
     var nextRank: Int
     var nextTimeoutCheck: UInt64 = 0
     /// Whether a shared-memory stream still has bytes its ring had no room for.
@@ -159,22 +162,31 @@ final class Scheduler {
             let rank = channel == 0 ? source : nextRank
             if channel != 0 { nextRank += 1 }
             let worker = WorkerRecord(
-                rank: rank, channel: channel, source: source, host: peer.host, processID: 0, isReplacement: channel != 0
-            )
+                rank: rank, channel: channel, source: source, supervisor: source, host: peer.host, processID: 0,
+                isReplacement: channel != 0)
             if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
             channels[channel].slotBySource[source] = slot
             slotByRank[rank] = slot
             guard let lifelines else { continue }
             let endpoint = lifelines.endpoint(forWorkerOn: peer.host, addresses: peer.addresses)
             lifelines.expect(rank: rank, host: peer.host)
-            try Welcome(rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings)
-                .send(on: communicator, to: source)
+            try Welcome(
+                rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings,
+                onRankZerosHost: peer.host == currentHostName()
+            )
+            .send(on: communicator, to: source)
         }
         updateWorkerCount()
     }
 
     func updateWorkerCount() {
         startingWorkers = workers.count { $0.phase == .starting }
+        relayedWorkers = workers.count { worker in
+            guard worker.isAlive, worker.channel < channels.count, case .mpi = channels[worker.channel].link else {
+                return false
+            }
+            return true
+        }
         let alive = workers.count { $0.isAlive } + slotsAwaitingReplacement.count
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
     }

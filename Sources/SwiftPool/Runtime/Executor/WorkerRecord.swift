@@ -20,6 +20,8 @@ struct WorkerRecord {
     /// supervisor; 0 for a shared-memory channel of its own).
     var channel: Int
     var source: Int
+    /// The MPI rank of the supervisor that started it; nil when rank 0 did (the plain start).
+    var supervisor: Int?
     var host: String
     /// Its process id, once it has said it is ready (0 before).
     var processID: Int32
@@ -41,6 +43,19 @@ struct WorkerRecord {
     var sharedValues: Set<UInt64> = []
 
     var isAlive: Bool { phase != .lost }
+
+    init(
+        rank: Int, channel: Int, source: Int, supervisor: Int? = nil, host: String, processID: Int32,
+        isReplacement: Bool
+    ) {
+        self.rank = rank
+        self.channel = channel
+        self.source = source
+        self.supervisor = supervisor
+        self.host = host
+        self.processID = processID
+        self.isReplacement = isReplacement
+    }
 }
 
 /// How rank 0 reaches a group of workers: the job's communicator (each worker behind its

@@ -113,7 +113,8 @@ extension PoolRuntime {
         // Ctrl-C reaches the whole process group; rank 0 decides what it means and stops us.
         signal(SIGINT, SIG_IGN)
         let link = LifelineLink.open(welcome, host: host)
-        let supervisor = Supervisor(communicator: communicator, host: host, link: link)
+        let supervisor = Supervisor(
+            communicator: communicator, host: host, link: link, direct: welcome.onRankZerosHost)
         let stopMode: StopMode
         do {
             stopMode = try supervisor.run(firstWorker: welcome.rank)

@@ -2,16 +2,17 @@
     import Glibc
 #endif
 
-/// What rank 0 tells each worker right after start-up, over MPI: its rank in the pool (a
-/// replacement gets a new one), where to connect its lifeline, the job's secret, and the
-/// heartbeat settings.
+/// What rank 0 tells each supervisor right after start-up, over MPI: its rank (and its first
+/// worker's), where to connect its lifeline, the job's secret, the heartbeat settings, and whether
+/// it is on rank 0's host (its workers then share their memory with rank 0 directly).
 struct Welcome: Equatable {
     var rank: Int
     var endpoint: IPv4Endpoint
     var secret: LifelineSecret
     var settings: LifelineSettings
+    var onRankZerosHost = false
 
-    static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8
+    static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8 + 1
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
@@ -23,6 +24,7 @@ struct Welcome: Equatable {
         for nanos in [settings.heartbeatNanos, settings.silenceNanos, settings.connectNanos] {
             withUnsafeBytes(of: nanos.littleEndian) { bytes += $0 }
         }
+        bytes.append(onRankZerosHost ? 1 : 0)
         return bytes
     }
 
@@ -44,7 +46,8 @@ struct Welcome: Equatable {
                 settings: LifelineSettings(
                     heartbeatNanos: load(UInt64.self, at: settingsStart),
                     silenceNanos: load(UInt64.self, at: settingsStart + 8),
-                    connectNanos: load(UInt64.self, at: settingsStart + 16)))
+                    connectNanos: load(UInt64.self, at: settingsStart + 16)),
+                onRankZerosHost: raw[settingsStart + 24] == 1)
         }
     }
 

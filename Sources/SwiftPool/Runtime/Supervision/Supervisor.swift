@@ -14,12 +14,17 @@ import Synchronization
 /// Rank 0 decides; the supervisor carries out: start the worker of rank R, end the worker of
 /// rank R, stop. Frames from rank 0 go to its newest worker; frames of a worker rank 0 ordered
 /// ended are dropped, and a worker's `ready` frame tells rank 0 whose frames follow.
+///
+/// On rank 0's own host there is nothing to relay: the supervisor hands rank 0 the name of the
+/// worker's memory, and rank 0 and the worker talk through it directly, as in the plain start.
 final class Supervisor {
     private let communicator: Communicator
     private let host: String
     private let recruiter: WorkerRecruiter
     private let link: LifelineLink
     private let output: OutputRelay
+    /// Whether this process is on rank 0's host: its workers' frames then bypass it.
+    private let direct: Bool
     private var children: [Child] = []
     /// Ends reported by the reaper threads, not yet handled.
     private let ends = ReportedEnds()
@@ -32,14 +37,16 @@ final class Supervisor {
         var rank: Int
         var processID: pid_t
         var stream: FrameStream
+        var memory: SharedChannelMemory
         /// Rank 0 ordered it ended: what it still sends is dropped.
         var ending = false
     }
 
-    init(communicator: Communicator, host: String, link: LifelineLink) {
+    init(communicator: Communicator, host: String, link: LifelineLink, direct: Bool) {
         self.communicator = communicator
         self.host = host
         self.link = link
+        self.direct = direct
         self.recruiter = .forThisProgram()
         self.output = OutputRelay { [link] rank, stream, bytes in link.sendOutput(rank: rank, stream: stream, bytes) }
     }
@@ -57,7 +64,7 @@ final class Supervisor {
             // next frame is seen at the next poll, as in any MPI loop.
             if progressed {
                 backoff.noteActivity()
-            } else if let newest = children.last {
+            } else if !direct, let newest = children.last {
                 backoff.idle(sleep: newest.stream.waitForBytes)
             } else {
                 backoff.idle(sleep: sleepNanos)
@@ -98,7 +105,7 @@ final class Supervisor {
             default:
                 // Rank 0 sends a worker nothing before it is ready; between a death and its
                 // replacement, what it sent for the dead one is run again elsewhere.
-                guard let newest = children.lastIndex(where: { !$0.ending }) else { continue }
+                guard !direct, let newest = children.lastIndex(where: { !$0.ending }) else { continue }
                 children[newest].stream.send(
                     OutgoingFrame(
                         bytes: frame,
@@ -114,6 +121,7 @@ final class Supervisor {
     // MARK: Worker → rank 0
 
     private func relayFromWorkers(_ progressed: inout Bool) throws {
+        guard !direct else { return }
         for child in children {
             if try relayFrames(of: child) { progressed = true }
         }
@@ -141,11 +149,16 @@ final class Supervisor {
     private func startWorker(rank: Int) {
         let ends = ends
         do {
-            let started = try recruiter.start(rank: rank) { processID, end in
+            let started = try recruiter.start(rank: rank, sharingWithRankZero: direct) { processID, end in
                 ends.list.withLock { $0.append((processID, end)) }
             }
             output.adopt(rank: rank, output: started.output, errors: started.errors)
-            children.append(Child(rank: rank, processID: started.processID, stream: started.stream))
+            children.append(
+                Child(rank: rank, processID: started.processID, stream: started.stream, memory: started.memory))
+            if let name = started.memory.name {
+                try communicator.send(FrameEncoder.workerMemory(rank: rank, name: name), to: 0)
+                link.nudge()
+            }
         } catch {
             printToStandardError(
                 "SwiftPool rank \(PoolProcess.rank ?? 0) (\(host)): cannot start worker \(rank): \(error)")
@@ -161,7 +174,9 @@ final class Supervisor {
             progressed = true
             guard let index = children.firstIndex(where: { $0.processID == processID }) else { continue }
             let child = children.remove(at: index)
-            _ = try relayFrames(of: child)
+            // Rank 0 unlinks the name once it has opened the memory; one it never opened goes here.
+            child.memory.unlinkName()
+            if !direct { _ = try relayFrames(of: child) }
             try communicator.send(FrameEncoder.workerEnded(rank: child.rank, end), to: 0)
             link.nudge()
         }
@@ -193,7 +208,10 @@ final class Supervisor {
         // A process the kernel cannot end (stuck in the disk, say) is not waited for past this.
         while !children.isEmpty && monotonicNanos() < deadline &+ 2_000_000_000 {
             for child in children where child.stream.hasPendingOutput { child.stream.flush() }
-            for ended in takeEnds() { children.removeAll { $0.processID == ended.processID } }
+            for ended in takeEnds() {
+                for child in children where child.processID == ended.processID { child.memory.unlinkName() }
+                children.removeAll { $0.processID == ended.processID }
+            }
             if !killed && monotonicNanos() >= deadline {
                 for child in children { kill(child.processID, SIGKILL) }
                 killed = true

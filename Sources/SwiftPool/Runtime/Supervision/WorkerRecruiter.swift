@@ -26,6 +26,8 @@ struct WorkerRecruiter: Sendable {
         /// The read ends of the worker's standard output and error (non-blocking).
         var output: Int32
         var errors: Int32
+        /// The memory shared with the worker (with its name, when rank 0 is to open it).
+        var memory: SharedChannelMemory
     }
 
     /// This executable with this program's arguments.
@@ -34,9 +36,12 @@ struct WorkerRecruiter: Sendable {
     }
 
     /// Starts the worker of pool rank `rank`. `ended` is called once, from a thread of its own,
-    /// with the worker's process id and how it ended.
-    func start(rank: Int, ended: @escaping @Sendable (pid_t, WorkerEnd) -> Void) throws -> Started {
-        let memory = try SharedChannelMemory.create()
+    /// with the worker's process id and how it ended. With `sharingWithRankZero`, the memory keeps
+    /// its name for rank 0 to open (a supervisor on rank 0's host).
+    func start(
+        rank: Int, sharingWithRankZero: Bool = false, ended: @escaping @Sendable (pid_t, WorkerEnd) -> Void
+    ) throws -> Started {
+        let memory = try SharedChannelMemory.create(keepingName: sharingWithRankZero)
         defer { memory.closeDescriptor() }
         let welcome = try Self.pipe()
         defer { close(welcome.write) }
@@ -89,6 +94,7 @@ struct WorkerRecruiter: Sendable {
         guard spawned == 0 else {
             close(output.read)
             close(errors.read)
+            memory.unlinkName()
             throw SystemCallError(call: "posix_spawn", code: spawned)
         }
         let child = process
@@ -103,10 +109,13 @@ struct WorkerRecruiter: Sendable {
             kill(child, SIGKILL)
             close(output.read)
             close(errors.read)
+            memory.unlinkName()
             throw SystemCallError(call: "write", code: errno)
         }
         for end in [output.read, errors.read] { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
-        return Started(processID: child, stream: .executorEnd(of: memory), output: output.read, errors: errors.read)
+        return Started(
+            processID: child, stream: .executorEnd(of: memory), output: output.read, errors: errors.read,
+            memory: memory)
     }
 
     /// A pipe whose two ends are close-on-exec from the moment they exist.

@@ -2,10 +2,11 @@
     import Glibc
 #endif
 
-/// The memory rank 0 shares with one worker it started itself: a ring each way. Rank 0 creates
-/// it as a shared-memory file and unlinks it at once, before it starts the worker, which
-/// inherits the descriptor and maps the same pages. Nothing else can open it: no name, no port,
-/// no secret to hand out.
+/// The memory rank 0 shares with one worker: a ring each way. The worker's parent creates it as a
+/// shared-memory file before it starts the worker, which inherits the descriptor and maps the
+/// same pages. Rank 0, as the parent, unlinks it at once: nothing else can open it, no name, no
+/// port, no secret to hand out. A supervisor on rank 0's host keeps the name until rank 0 has
+/// opened it (and unlinked it), so rank 0 talks to that worker directly, with no relay.
 ///
 /// `@unchecked Sendable`: the mapping never changes after init; its rings synchronize themselves.
 final class SharedChannelMemory: @unchecked Sendable {
@@ -20,18 +21,22 @@ final class SharedChannelMemory: @unchecked Sendable {
     private let base: UnsafeMutableRawPointer
     /// The file, open on rank 0 until the worker has it; -1 after.
     private(set) var descriptor: Int32
+    /// The file's name while it still has one (memory for rank 0 to open).
+    private(set) var name: String?
     let toWorker: ByteRing
     let toExecutor: ByteRing
 
-    /// Rank 0: new memory, rings empty. The file is unlinked at once (Glibc's module does not
-    /// offer `memfd_create`): only the descriptor, which the worker inherits, reaches it.
-    static func create() throws(SystemCallError) -> SharedChannelMemory {
+    /// The worker's parent: new memory, rings empty. Unless `keepingName` (for rank 0 to open),
+    /// the file is unlinked at once (Glibc's module does not offer `memfd_create`): only the
+    /// descriptor, which the worker inherits, reaches it.
+    static func create(keepingName: Bool = false) throws(SystemCallError) -> SharedChannelMemory {
         var descriptor: Int32 = -1
+        var kept: String?
         for _ in 0..<8 {
             let name = "/swiftpool-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
             descriptor = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
             if descriptor >= 0 {
-                shm_unlink(name)
+                if keepingName { kept = name } else { shm_unlink(name) }
                 break
             }
             guard errno == EEXIST else { break }
@@ -40,9 +45,30 @@ final class SharedChannelMemory: @unchecked Sendable {
         guard ftruncate(descriptor, off_t(size)) == 0 else {
             let code = errno
             close(descriptor)
+            if let kept { shm_unlink(kept) }
             throw SystemCallError(call: "ftruncate", code: code)
         }
-        return try SharedChannelMemory(descriptor: descriptor, initialize: true)
+        let memory = try SharedChannelMemory(descriptor: descriptor, initialize: true)
+        memory.name = kept
+        return memory
+    }
+
+    /// Rank 0: the memory a supervisor on its host made for a worker, opened by name and unlinked
+    /// at once.
+    static func open(named name: String) throws(SystemCallError) -> SharedChannelMemory {
+        let descriptor = shm_open(name, O_RDWR | O_CLOEXEC, 0)
+        guard descriptor >= 0 else { throw SystemCallError(call: "shm_open", code: errno) }
+        shm_unlink(name)
+        let memory = try SharedChannelMemory(descriptor: descriptor, initialize: false)
+        memory.closeDescriptor()
+        return memory
+    }
+
+    /// Removes the file's name, if it still has one (rank 0 never opened it).
+    func unlinkName() {
+        guard let name else { return }
+        shm_unlink(name)
+        self.name = nil
     }
 
     /// A worker: the memory rank 0 handed it; the descriptor is closed once mapped.
