@@ -7,12 +7,14 @@ import Synchronization
 #endif
 
 enum InterruptScenarios {
-    /// `interrupt SIGNAL group|self|external [async]`: SIGNAL reaches rank 0 (or its whole process
-    /// group, as a terminal's Ctrl-C does) in the middle of a map of half-second tasks; `external`
-    /// sends nothing and runs long enough (100 s of work) for the signal to come from outside, as
-    /// Slurm's walltime warning does. Reports what the program saw, and that it could still run
-    /// code to save its partial results.
-    static func run(signal: Int32, wholeGroup: Bool, external: Bool, async: Bool) async throws {
+    /// `interrupt SIGNAL group|self|external [async] [slow-save]`: SIGNAL reaches rank 0 (or its
+    /// whole process group, as a terminal's Ctrl-C does) in the middle of a map of half-second
+    /// tasks; `external` sends nothing and runs long enough (100 s of work) for the signal to come
+    /// from outside, as Slurm's walltime warning does. Reports what the program saw, and that it
+    /// could still run code to save its partial results (taking 2 s with `external` or `slow-save`).
+    static func run(signal: Int32, wholeGroup: Bool, external: Bool, async: Bool, slowSave: Bool = false)
+        async throws
+    {
         let rounds = external ? 200 : 8
         if async {
             try await MPIPoolExecutor.run { pool in
@@ -51,7 +53,7 @@ enum InterruptScenarios {
         // Code after the pool still runs: where a program writes what it saved. From outside (a
         // batch job's walltime warning), saving takes 2 s here, longer than a launcher that
         // signalled every rank would leave it (mpirun SIGKILLs them all a second later).
-        if external { usleep(2_000_000) }
+        if external || slowSave { usleep(2_000_000) }
         Report.fact("interrupt.returned", Date().timeIntervalSince1970)
     }
 

@@ -33,7 +33,8 @@ struct PoolScenarios {
             let arguments = Array(CommandLine.arguments.dropFirst(2))
             try await InterruptScenarios.run(
                 signal: arguments.first == "SIGINT" ? SIGINT : SIGTERM, wholeGroup: arguments.contains("group"),
-                external: arguments.contains("external"), async: arguments.contains("async"))
+                external: arguments.contains("external"), async: arguments.contains("async"),
+                slowSave: arguments.contains("slow-save"))
         case "output": try OutputScenarios.run()
         case "logging": try LoggingScenarios.run()
         case "progress": try ProgressScenarios.run()

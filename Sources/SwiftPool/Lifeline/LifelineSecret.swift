@@ -1,5 +1,5 @@
-/// The per-job secret a worker shows when it connects its lifeline. Rank 0 makes it from the
-/// kernel's random source and hands it to each worker over MPI, so only processes of this job can
+/// The per-job secret a supervisor shows when it connects its lifeline. Rank 0 makes it from the
+/// kernel's random source and hands it to each supervisor over MPI, so only processes of this job can
 /// hold a lifeline open.
 struct LifelineSecret: Sendable, Equatable {
     static let size = 32

@@ -7,7 +7,7 @@ import Synchronization
 
 /// Writes workers' lines to rank 0's standard output and error on a thread of its own, so the
 /// lifeline monitor never waits on a terminal or pipe that is slow or paused (`prog | less`): it
-/// must keep reading heartbeats and death reports. Lines wait here, in order, meanwhile.
+/// must keep reading heartbeats and output pipes. Lines wait here, in order, meanwhile.
 final class StandardStreamWriter: Sendable {
     static let shared = StandardStreamWriter()
 

@@ -42,6 +42,9 @@ enum PoolSettings {
 
     /// `SWIFTPOOL_LAUNCH` (`auto`): `auto`, `world` or `spawn`, checked by ``LaunchPlan/mode()``.
     static var launch: String? { text("SWIFTPOOL_LAUNCH") }
+    /// `SWIFTPOOL_WORKERS_PER_RANK` (1): how many worker processes each rank but 0 supervises
+    /// under a launcher, a number or `cores`; checked by ``LaunchPlan/workersPerRank()``.
+    static var workersPerRank: String? { text("SWIFTPOOL_WORKERS_PER_RANK") }
     /// `SWIFTPOOL_EXIT_STATUS_FILE`: where rank 0 writes its exit status (the sbatch script reads it).
     static var exitStatusFile: String? { text("SWIFTPOOL_EXIT_STATUS_FILE").flatMap { $0.isEmpty ? nil : $0 } }
     /// `SWIFTPOOL_INTERRUPT_GRACE_SECONDS` (5): how long a program has after SIGINT or SIGTERM.

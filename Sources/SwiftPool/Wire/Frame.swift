@@ -23,7 +23,7 @@ enum FrameKind: UInt8 {
     /// (``PiecesAnnouncement``).
     case pieces
     /// Worker → executor: the worker of this rank (the id) is up and takes frames; the body is
-    /// its process id (UInt64). Frames from a supervisor are its newest worker's from here on.
+    /// its process id (UInt64).
     case ready
     /// Worker → executor: a log record a task wrote (an encoded ``ForwardedLogRecord``).
     case log
@@ -37,6 +37,9 @@ enum FrameKind: UInt8 {
     /// Supervisor on rank 0's host → executor: the worker of this rank (the id) talks to rank 0
     /// directly, through the shared memory this frame names (UTF-8 after the header).
     case workerMemory
+    /// Either way between the executor and a supervisor, over MPI: the frames that follow are
+    /// for (or from) the worker of this rank (the id).
+    case route
 }
 
 /// What a stop frame's id asks of a worker.

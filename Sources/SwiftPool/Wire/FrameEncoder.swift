@@ -138,6 +138,9 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
+    /// Which worker the frames that follow, between the executor and a supervisor, concern.
+    static func route(rank: Int) -> OutgoingFrame { supervisorOrder(.route, rank: rank) }
+
     /// An executor's order to a supervisor, about the worker of `rank`: start one, or end it.
     static func supervisorOrder(_ kind: FrameKind, rank: Int) -> OutgoingFrame {
         let frame = WireBuffer(capacity: FrameHeader.size)

@@ -40,6 +40,35 @@ extension MPIRunTests {
             #expect(try job.fact("interrupt.bodyCancelled", as: Bool.self))
         }
 
+        @Test(
+            "Ctrl-C mid-mapStream, plain start and interactive mpirun -np 3: the program's 2 s save in its catch completes"
+        )
+        func controlCSaves() throws {
+            let executable = MPIJob.productsFolder.appendingPathComponent(scenarios).path
+            let arguments = ["interrupt", "SIGINT", "group", "async", "slow-save"]
+            // A session of its own, so the signal to the process group reaches only the job, as a
+            // terminal's Ctrl-C reaches the foreground job. mpirun ends its ranks a second after
+            // passing a signal on unless odls_base_sigkill_timeout gives them longer.
+            for (launcher, command, environment) in [
+                ("plain start", ["setsid", "--wait", executable] + arguments, [:]),
+                (
+                    "mpirun -np 3",
+                    ["setsid", "--wait", "mpirun", "--allow-run-as-root", "--oversubscribe", "-np", "3", executable]
+                        + arguments,
+                    ["OMPI_MCA_odls_base_sigkill_timeout": "10"]
+                ),
+            ] {
+                let job = try MPIJob.launch(command, timeout: 60, environment: environment)
+                #expect(!job.timedOut, "\(launcher)")
+                #expect(try job.fact("interrupt.signal", as: Int.self) == 2, "\(launcher)")
+                #expect(try job.fact("interrupt.saved", as: Int.self) >= 1, "\(launcher)")
+                let signalled = try job.fact("interrupt.at", as: Double.self)
+                let returned = try job.fact("interrupt.returned", as: Double.self)
+                #expect(returned - signalled >= 2, "\(launcher): the save did not take its 2 s")
+                #expect(job.leftovers.isEmpty, "\(launcher): processes left running: \(job.leftovers)")
+            }
+        }
+
         private func checkInterrupted(_ job: MPIJob, signal: Int, name: String) throws {
             let ended = Date().timeIntervalSince1970
             #expect(!job.timedOut)

@@ -155,5 +155,31 @@ extension MPIRunTests {
             #expect(try job.fact("detect.workersAfter", as: Int.self) == 1)
             #expect(job.leftovers.isEmpty, "processes left running: \(job.leftovers)")
         }
+
+        @Test("SWIFTPOOL_WORKERS_PER_RANK: 2 workers behind one rank, one per core with cores, a bad value refused")
+        func workersPerRank() throws {
+            let two = try MPIJob.run(
+                scenarios, processes: 2, arguments: ["start"], environment: ["SWIFTPOOL_WORKERS_PER_RANK": "2"])
+            two.expectSuccess()
+            #expect(try two.fact("start.workers", as: Int.self) == 2)
+            #expect(try two.fact("start.ranks", as: [Int].self) == [1, 2])
+            let cores = try MPIJob.run(
+                scenarios, processes: 2, arguments: ["start"], environment: ["SWIFTPOOL_WORKERS_PER_RANK": "cores"],
+                extraMPIArguments: ["--bind-to", "none"])
+            cores.expectSuccess()
+            #expect(try cores.fact("start.workers", as: Int.self) == SpawnTests.cores)
+            let bad = try MPIJob.run(
+                scenarios, processes: 2, arguments: ["start"], environment: ["SWIFTPOOL_WORKERS_PER_RANK": "lots"])
+            let refused = try bad.fact("start.outcome", as: Outcome.self)
+            #expect(refused.poolCode == "invalid argument")
+            #expect(refused.message?.contains("SWIFTPOOL_WORKERS_PER_RANK on rank 1") == true, "\(refused)")
+            #expect(bad.standardError.contains("\"lots\""), "\(bad.standardError)")
+            #expect(bad.leftovers.isEmpty)
+            // A worker killed among two behind one rank: replaced there, and the map is whole.
+            let death = try MPIJob.run(
+                scenarios, processes: 2, arguments: ["death-mid-map", "sigkill"],
+                environment: ["SWIFTPOOL_WORKERS_PER_RANK": "2"])
+            try Self.expectSurvived(death, how: "sigkill", says: "was killed by SIGKILL", launcher: "2 per rank")
+        }
     }
 }

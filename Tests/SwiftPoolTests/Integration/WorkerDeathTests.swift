@@ -243,6 +243,31 @@ extension MPIRunTests {
             }
         }
 
+        @Test("chaos over three hosts, two workers per rank: relayed workers killed too; every future right, full size")
+        func chaosAcrossHosts() throws {
+            try FakeHosts.with { hosts in
+                let job = try hosts.mpirun(
+                    scenarios, processes: 4, arguments: ["chaos"],
+                    options: [
+                        "-x", "SWIFTPOOL_WORKERS_PER_RANK", "-x", "CHAOS_TASKS", "-x", "CHAOS_INTERVAL", "-x",
+                        "CHAOS_MICROS",
+                    ],
+                    environment: [
+                        "SWIFTPOOL_WORKERS_PER_RANK": "2", "CHAOS_TASKS": "8000", "CHAOS_INTERVAL": "0.25",
+                        "CHAOS_MICROS": "1000",
+                    ])
+                job.expectSuccess()
+                #expect(try job.fact("chaos.correct", as: Bool.self))
+                #expect(try job.fact("chaos.settled", as: Int.self) == 8000)
+                #expect(try job.fact("chaos.settledTwice", as: Int.self) == 0)
+                #expect(try job.fact("chaos.killed", as: Int.self) >= 3)
+                #expect(try job.fact("chaos.workersAfter", as: Int.self) == 6)
+                // Workers on the other hosts, reached through their supervisors' relay, were lost too.
+                let output = job.standardError + job.standardOutput
+                #expect(output.contains("on host h2") || output.contains("on host h3"), "\(output)")
+            }
+        }
+
         @Test("a host's link taken down: noticed within 5 s, its task runs on another host, the job ends")
         func linkDown() throws {
             try FakeHosts.with { hosts in

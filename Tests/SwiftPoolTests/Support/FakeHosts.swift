@@ -33,12 +33,13 @@ struct FakeHosts {
     /// Runs a program of this package over the three hosts with mpirun started inside h1, with
     /// `options` added to mpirun's command line.
     func mpirun(
-        _ program: String, processes: Int, arguments: [String] = [], options: [String] = [], timeout: Double = 120
+        _ program: String, processes: Int, arguments: [String] = [], options: [String] = [], timeout: Double = 120,
+        environment: [String: String] = [:]
     ) throws -> MPIJob {
         let executable = MPIJob.productsFolder.appendingPathComponent(program).path
         return try MPIJob.launch(
             ["bash", Self.script, "run", prefix, "\(processes)", executable] + arguments, timeout: timeout,
-            environment: ["MPIRUN_OPTIONS": options.joined(separator: " ")])
+            environment: environment.merging(["MPIRUN_OPTIONS": options.joined(separator: " ")]) { _, fixed in fixed })
     }
 }
 

@@ -60,11 +60,12 @@ struct LifelineTests {
         #expect(LifelineHello.isPlausiblePrefix(Array(bytes.prefix(3))))
     }
 
-    @Test("a welcome survives encoding: rank, endpoint, secret and heartbeat settings")
+    @Test("a welcome survives encoding: ranks, endpoint, secret, heartbeat settings and host")
     func welcome() throws {
         let welcome = Welcome(
-            rank: 12, endpoint: IPv4Endpoint(address: inet_addr("10.1.2.3"), port: 40123),
-            secret: LifelineSecret.random(), settings: Self.settings)
+            rank: 12, firstWorkerRank: 23, workerCount: 64,
+            endpoint: IPv4Endpoint(address: inet_addr("10.1.2.3"), port: 40123), secret: LifelineSecret.random(),
+            settings: Self.settings, onRankZerosHost: true)
         #expect(try Welcome.decode(welcome.encoded()) == welcome)
         #expect("\(welcome.endpoint)" == "10.1.2.3:40123")
         #expect(throws: PoolError.self) { try Welcome.decode([1, 2, 3]) }

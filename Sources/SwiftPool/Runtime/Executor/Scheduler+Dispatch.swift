@@ -83,6 +83,12 @@ extension Scheduler {
             switch channels[worker.channel].link {
             case .mpi(let communicator):
                 do {
+                    // A supervisor hands rank 0's frames to the worker the last route frame named.
+                    if routeBySource[worker.source] != worker.rank {
+                        let route = FrameEncoder.route(rank: worker.rank)
+                        for send in try communicator.startSend(route, to: worker.source) { sends.append((slot, send)) }
+                        routeBySource[worker.source] = worker.rank
+                    }
                     for send in try communicator.startSend(frame, to: worker.source) { sends.append((slot, send)) }
                 } catch {
                     throw WorkerUnreachable(description: error.description)

@@ -80,13 +80,15 @@ extension Scheduler {
             case .workerMemory:
                 adoptWorkerMemory(rank: Int(header.id), name: try WorkerMemoryFrame.name(from: message.bytes.bytes))
                 continue
-            case .ready:
-                // From here on this supervisor relays the frames of this worker.
+            case .route:
+                // The frames that follow from this supervisor are this worker's.
                 speakerBySource[source] = Int(header.id)
+                continue
             default: break
             }
-            guard let slot = channels[channel].slotBySource[source], workers[slot].isAlive,
-                speakerBySource[source] == workers[slot].rank
+            guard let speaker = speakerBySource[source], let slot = slotByRank[speaker],
+                workers[slot].rank == speaker, workers[slot].isAlive, workers[slot].supervisor == source,
+                workers[slot].channel == channel
             else {
                 // From a worker given up for lost: its tasks run elsewhere already.
                 do {

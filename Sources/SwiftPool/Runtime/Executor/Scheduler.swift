@@ -49,8 +49,10 @@ final class Scheduler {
     var slotsAwaitingReplacement: [Int] = []
     /// Supervisors lost (their MPI ranks): their workers cannot be replaced, and they get no stop.
     var lostSupervisors: Set<Int> = []
-    /// Whose frames each supervisor relays now: the rank of the worker that last said it is ready.
+    /// Whose frames each supervisor relays now: the worker rank its last route frame named.
     var speakerBySource: [Int: Int] = [:]
+    /// Which of its workers each supervisor hands rank 0's next frames to.
+    var routeBySource: [Int: Int] = [:]
     /// Workers started and not yet ready, checked against the time they have to get ready.
     var startingWorkers = 0
     var nextStartCheck: UInt64 = 0
@@ -123,9 +125,9 @@ final class Scheduler {
         case .mpi(let job):
             lifelines = job.lifelines
             recruiter = nil
-            nextRank = job.peers.count
+            nextRank = 1
             maxSlotsPerWorker = 16
-            try addWorkers(on: job.communicator, peers: job.peers, replacing: Array(0..<(job.peers.count - 1)))
+            try addWorkers(on: job.communicator, peers: job.peers)
         case .spawned(let plan):
             lifelines = plan.lifelines
             recruiter = plan.recruiter
@@ -151,28 +153,32 @@ final class Scheduler {
         }
     }
 
-    /// Takes the supervisors of a new communicator (ranks 1...) into the given slots, one worker
-    /// each, welcomes each and expects its lifeline.
-    func addWorkers(on communicator: Communicator, peers: [Peer], replacing slots: [Int]) throws(MPIError) {
-        let channel = channels.count
-        channels.append(Channel(link: .mpi(communicator), liveWorkers: slots.count))
-        for (index, slot) in slots.enumerated() {
-            let source = index + 1
+    /// Takes the supervisors of the job's communicator (ranks 1...) and the workers each will
+    /// start (ranks numbered on from 1, supervisor by supervisor) into slots, welcomes each
+    /// supervisor and expects its lifeline.
+    func addWorkers(on communicator: Communicator, peers: [Peer]) throws(MPIError) {
+        channels.append(Channel(link: .mpi(communicator), liveWorkers: peers.count - 1))
+        nextRank = 1
+        for source in 1..<peers.count {
             let peer = peers[source]
-            let rank = channel == 0 ? source : nextRank
-            if channel != 0 { nextRank += 1 }
-            let worker = WorkerRecord(
-                rank: rank, channel: channel, source: source, supervisor: source, host: peer.host, processID: 0,
-                isReplacement: channel != 0)
-            if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
-            channels[channel].slotBySource[source] = slot
-            slotByRank[rank] = slot
+            let firstRank = nextRank
+            for _ in 0..<peer.workerCount {
+                let slot = workers.count
+                workers.append(
+                    WorkerRecord(
+                        rank: nextRank, channel: 0, source: source, supervisor: source, host: peer.host, processID: 0,
+                        isReplacement: false))
+                slotByRank[nextRank] = slot
+                channels[0].slotBySource[source] = slot
+                lifelines?.name(rank: nextRank, host: peer.host)
+                nextRank += 1
+            }
             guard let lifelines else { continue }
             let endpoint = lifelines.endpoint(forWorkerOn: peer.host, addresses: peer.addresses)
-            lifelines.expect(rank: rank, host: peer.host)
+            lifelines.expect(rank: source, host: peer.host)
             try Welcome(
-                rank: rank, endpoint: endpoint, secret: lifelines.secret, settings: lifelines.settings,
-                onRankZerosHost: peer.host == currentHostName()
+                rank: source, firstWorkerRank: firstRank, workerCount: peer.workerCount, endpoint: endpoint,
+                secret: lifelines.secret, settings: lifelines.settings, onRankZerosHost: peer.host == currentHostName()
             )
             .send(on: communicator, to: source)
         }

@@ -91,6 +91,21 @@ enum LaunchPlan {
         return max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     }
 
+    /// How many worker processes this rank supervises under a launcher: `SWIFTPOOL_WORKERS_PER_RANK`,
+    /// a number, or `cores` for one per CPU in this process's affinity (what the launcher gave it:
+    /// `srun --cpus-per-task=64`, `mpirun --bind-to none`); 1 when unset.
+    static func workersPerRank() throws(PoolError) -> Int {
+        guard let text = PoolSettings.workersPerRank?.filter({ !$0.isWhitespace }), !text.isEmpty else { return 1 }
+        if text.lowercased() == "cores", let allowed = allowedCPUList(), allowed > 0 { return allowed }
+        guard let count = Int(text), (1...4096).contains(count) else {
+            throw PoolError(
+                .invalidArgument,
+                "SWIFTPOOL_WORKERS_PER_RANK is \"\(text)\"; use a number of workers from 1 to 4096, or cores "
+                    + "(one per CPU this rank may run on)")
+        }
+        return count
+    }
+
     /// Counts the CPUs in `Cpus_allowed_list` of /proc/self/status ("0-3,6").
     private static func allowedCPUList() -> Int? {
         guard let file = fopen("/proc/self/status", "re") else { return nil }

@@ -63,6 +63,9 @@ extension PoolRuntime {
                 scheduler = try Scheduler(
                     inbox: inbox,
                     transport: .mpi(.init(communicator: communicator, peers: peers, lifelines: monitor)))
+                // As in the plain start, a pool is handed out once its workers are up, so that
+                // its first tasks do not wait for start-up (nor go all to the first worker up).
+                scheduler.waitForWorkersToStart(timeoutNanos: monitor.settings.connectNanos)
             } else {
                 lifelines = nil
                 scheduler = try Scheduler(inbox: inbox, transport: .local(TaskRunner(rank: 0, host: host)))
@@ -117,7 +120,8 @@ extension PoolRuntime {
             communicator: communicator, host: host, link: link, direct: welcome.onRankZerosHost)
         let stopMode: StopMode
         do {
-            stopMode = try supervisor.run(firstWorker: welcome.rank)
+            stopMode = try supervisor.run(
+                workers: welcome.firstWorkerRank..<welcome.firstWorkerRank + welcome.workerCount)
         } catch {
             printToStandardError("SwiftPool rank \(welcome.rank) (\(host)): \(error); exiting")
             supervisor.stopWorkers(.exitNow)

@@ -2,22 +2,26 @@
     import Glibc
 #endif
 
-/// What rank 0 tells each supervisor right after start-up, over MPI: its rank (and its first
-/// worker's), where to connect its lifeline, the job's secret, the heartbeat settings, and whether
-/// it is on rank 0's host (its workers then share their memory with rank 0 directly).
+/// What rank 0 tells each supervisor right after start-up, over MPI: its rank, the ranks of the
+/// workers it is to start, where to connect its lifeline, the job's secret, the heartbeat settings,
+/// and whether it is on rank 0's host (its workers then share their memory with rank 0 directly).
 struct Welcome: Equatable {
     var rank: Int
+    var firstWorkerRank: Int
+    var workerCount: Int
     var endpoint: IPv4Endpoint
     var secret: LifelineSecret
     var settings: LifelineSettings
     var onRankZerosHost = false
 
-    static let size = 4 + 4 + 2 + LifelineSecret.size + 3 * 8 + 1
+    static let size = 4 + 4 + 4 + 4 + 2 + LifelineSecret.size + 3 * 8 + 1
 
     func encoded() -> [UInt8] {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(Self.size)
-        withUnsafeBytes(of: UInt32(rank).littleEndian) { bytes += $0 }
+        for number in [rank, firstWorkerRank, workerCount] {
+            withUnsafeBytes(of: UInt32(number).littleEndian) { bytes += $0 }
+        }
         withUnsafeBytes(of: endpoint.address) { bytes += $0 }
         withUnsafeBytes(of: endpoint.port.littleEndian) { bytes += $0 }
         bytes += secret.bytes
@@ -36,12 +40,13 @@ struct Welcome: Equatable {
             func load<T: FixedWidthInteger>(_: T.Type, at offset: Int) -> T {
                 T(littleEndian: raw.loadUnaligned(fromByteOffset: offset, as: T.self))
             }
-            let secretStart = 10
+            let secretStart = 18
             let settingsStart = secretStart + LifelineSecret.size
             return Welcome(
-                rank: Int(load(UInt32.self, at: 0)),
+                rank: Int(load(UInt32.self, at: 0)), firstWorkerRank: Int(load(UInt32.self, at: 4)),
+                workerCount: Int(load(UInt32.self, at: 8)),
                 endpoint: IPv4Endpoint(
-                    address: raw.loadUnaligned(fromByteOffset: 4, as: UInt32.self), port: load(UInt16.self, at: 8)),
+                    address: raw.loadUnaligned(fromByteOffset: 12, as: UInt32.self), port: load(UInt16.self, at: 16)),
                 secret: LifelineSecret(bytes: Array(raw[secretStart..<settingsStart])),
                 settings: LifelineSettings(
                     heartbeatNanos: load(UInt64.self, at: settingsStart),

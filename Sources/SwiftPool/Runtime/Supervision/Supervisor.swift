@@ -12,8 +12,9 @@ import Synchronization
 /// most its worker process: no launcher ever sees a death.
 ///
 /// Rank 0 decides; the supervisor carries out: start the worker of rank R, end the worker of
-/// rank R, stop. Frames from rank 0 go to its newest worker; frames of a worker rank 0 ordered
-/// ended are dropped, and a worker's `ready` frame tells rank 0 whose frames follow.
+/// rank R, stop. A supervisor may have several workers (`SWIFTPOOL_WORKERS_PER_RANK`): route
+/// frames, each way, say which worker the frames after them concern. Frames of a worker rank 0
+/// ordered ended are dropped.
 ///
 /// On rank 0's own host there is nothing to relay: the supervisor hands rank 0 the name of the
 /// worker's memory, and rank 0 and the worker talk through it directly, as in the plain start.
@@ -26,6 +27,10 @@ final class Supervisor {
     /// Whether this process is on rank 0's host: its workers' frames then bypass it.
     private let direct: Bool
     private var children: [Child] = []
+    /// The worker rank 0's frames go to, as its last route frame said.
+    private var target: Int?
+    /// The worker whose frames rank 0 was last told follow.
+    private var speaker: Int?
     /// Ends reported by the reaper threads, not yet handled.
     private let ends = ReportedEnds()
 
@@ -51,9 +56,9 @@ final class Supervisor {
         self.output = OutputRelay { [link] rank, stream, bytes in link.sendOutput(rank: rank, stream: stream, bytes) }
     }
 
-    /// Starts the first worker and relays until rank 0 says stop; returns how to end.
-    func run(firstWorker rank: Int) throws -> StopMode {
-        startWorker(rank: rank)
+    /// Starts the workers of ranks `ranks` and relays until rank 0 says stop; returns how to end.
+    func run(workers ranks: Range<Int>) throws -> StopMode {
+        for rank in ranks { startWorker(rank: rank) }
         var backoff = IdleBackoff.standard()
         while true {
             var progressed = false
@@ -64,8 +69,8 @@ final class Supervisor {
             // next frame is seen at the next poll, as in any MPI loop.
             if progressed {
                 backoff.noteActivity()
-            } else if !direct, let newest = children.last {
-                backoff.idle(sleep: newest.stream.waitForBytes)
+            } else if !direct, children.count == 1 {
+                backoff.idle(sleep: children[0].stream.waitForBytes)
             } else {
                 backoff.idle(sleep: sleepNanos)
             }
@@ -96,6 +101,7 @@ final class Supervisor {
             }
             switch header.kind {
             case .stop: return StopMode(rawValue: header.id) ?? .exitNow
+            case .route: target = Int(header.id)
             case .startWorker: startWorker(rank: Int(header.id))
             case .endWorker:
                 for index in children.indices where children[index].rank == Int(header.id) {
@@ -103,10 +109,12 @@ final class Supervisor {
                     kill(children[index].processID, SIGKILL)
                 }
             default:
-                // Rank 0 sends a worker nothing before it is ready; between a death and its
-                // replacement, what it sent for the dead one is run again elsewhere.
-                guard !direct, let newest = children.lastIndex(where: { !$0.ending }) else { continue }
-                children[newest].stream.send(
+                // Rank 0 sends a worker nothing before it is ready; what it sent for one that died
+                // meanwhile is run again elsewhere.
+                guard !direct, let index = children.firstIndex(where: { $0.rank == target && !$0.ending }) else {
+                    continue
+                }
+                children[index].stream.send(
                     OutgoingFrame(
                         bytes: frame,
                         attachment: attachment.map { OutgoingAttachment(owner: $0, base: $0.base, count: $0.count) }))
@@ -130,7 +138,11 @@ final class Supervisor {
     /// Sends rank 0 the frames the worker has finished writing; true when any byte came.
     private func relayFrames(of child: Child) throws -> Bool {
         let (frames, readAny) = child.stream.receiveFrames()
-        guard !child.ending else { return readAny }
+        guard !child.ending, !frames.isEmpty else { return readAny }
+        if speaker != child.rank {
+            try communicator.send(FrameEncoder.route(rank: child.rank), to: 0)
+            speaker = child.rank
+        }
         for received in frames {
             let kind = try FrameHeader.read(from: received.frame.bytes).kind
             try communicator.send(
