@@ -10,17 +10,10 @@ old, turned so that above 1 is better for throughputs and below 1 is better for 
 Nothing is asserted: this prints figures.
 """
 import argparse
-import os
 import statistics
 import subprocess
 
-ENVIRONMENT = dict(
-    os.environ,
-    OMPI_ALLOW_RUN_AS_ROOT="1",
-    OMPI_ALLOW_RUN_AS_ROOT_CONFIRM="1",
-    OMPI_MCA_rmaps_base_oversubscribe="1",
-    PMIX_MCA_psec="native",
-)
+from run import ENVIRONMENT  # the suite's own settings for mpirun (root, oversubscription, PMIx)
 
 # (label, arguments, figure, lower is better)
 WORKLOADS = [

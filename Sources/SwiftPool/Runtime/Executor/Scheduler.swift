@@ -248,10 +248,22 @@ final class Scheduler {
                 // submitting again soon is not kept waiting for a wake-up.)
                 inbox.sleep(timeoutNanos: nil)
                 backoff.noteActivity()
+            } else if streamsHoldOutput, let stream = blockedStream() {
+                // A frame waits for room in a worker's ring: sleep until the worker frees some
+                // (it wakes this thread as it does; spinning would take the core it may need).
+                stream.waitForSpace(timeoutNanos: 1_000_000)
             } else {
                 backoff.idle { nanos in inbox.sleep(timeoutNanos: nanos) }
             }
         }
+    }
+
+    /// A worker's stream whose frames wait for room in its ring.
+    private func blockedStream() -> FrameStream? {
+        for channel in channels {
+            if case .sharedMemory(let stream) = channel.link, stream.hasPendingOutput { return stream }
+        }
+        return nil
     }
 
     func takeCommands() -> Bool {

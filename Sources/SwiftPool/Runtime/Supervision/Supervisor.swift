@@ -69,6 +69,8 @@ final class Supervisor {
             // next frame is seen at the next poll, as in any MPI loop.
             if progressed {
                 backoff.noteActivity()
+            } else if !direct, children.count == 1, children[0].stream.hasPendingOutput {
+                children[0].stream.waitForSpace(timeoutNanos: 1_000_000)
             } else if !direct, children.count == 1 {
                 backoff.idle(sleep: children[0].stream.waitForBytes)
             } else {

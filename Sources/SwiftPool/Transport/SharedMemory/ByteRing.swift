@@ -10,10 +10,13 @@ import Synchronization
 /// A reader with nothing to read may sleep on the ring (``waitForBytes(timeoutNanos:)``): it
 /// counts itself among the sleepers and waits on a futex word, and a writer that sees a sleeper
 /// bumps the word and wakes it, so a frame is picked up at once rather than at the reader's next
-/// poll. A writer with no sleeper makes no system call.
+/// poll. A writer with no room sleeps the same way (``waitForSpace(timeoutNanos:)``) until the
+/// reader frees some, so a payload far larger than the ring streams through at the pace of the
+/// copies. A side with no sleeper opposite makes no system call.
 ///
-/// Layout at `base`: total written (UInt64) at 0, the wake-up word (UInt32) at 8 and the sleepers
-/// (UInt32) at 12, total read (UInt64) at 64, then the bytes.
+/// Layout at `base`: total written (UInt64) at 0, the data wake-up word (UInt32) at 8 and its
+/// sleepers (UInt32) at 12; total read (UInt64) at 64, the space wake-up word at 72 and its
+/// sleepers at 76; then the bytes.
 ///
 /// `@unchecked Sendable`: pointers into shared memory, synchronized by the two atomic totals.
 struct ByteRing: @unchecked Sendable {
@@ -24,6 +27,8 @@ struct ByteRing: @unchecked Sendable {
     private let wakeWord: UnsafeMutablePointer<Atomic<UInt32>>
     private let sleepers: UnsafeMutablePointer<Atomic<UInt32>>
     private let read: UnsafeMutablePointer<Atomic<UInt64>>
+    private let spaceWord: UnsafeMutablePointer<Atomic<UInt32>>
+    private let spaceSleepers: UnsafeMutablePointer<Atomic<UInt32>>
     private let data: UnsafeMutableRawPointer
     let capacity: Int
 
@@ -35,11 +40,15 @@ struct ByteRing: @unchecked Sendable {
         wakeWord = (base + 8).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
         sleepers = (base + 12).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
         read = (base + 64).bindMemory(to: Atomic<UInt64>.self, capacity: 1)
+        spaceWord = (base + 72).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
+        spaceSleepers = (base + 76).bindMemory(to: Atomic<UInt32>.self, capacity: 1)
         if initialize {
             written.initialize(to: Atomic(0))
             wakeWord.initialize(to: Atomic(0))
             sleepers.initialize(to: Atomic(0))
             read.initialize(to: Atomic(0))
+            spaceWord.initialize(to: Atomic(0))
+            spaceSleepers.initialize(to: Atomic(0))
         }
         data = base + Self.headerSize
         self.capacity = capacity
@@ -48,7 +57,7 @@ struct ByteRing: @unchecked Sendable {
     /// Copies as much of `bytes` as there is room for; returns how many went in.
     func write(_ bytes: UnsafeRawBufferPointer) -> Int {
         let head = written.pointee.load(ordering: .relaxed)
-        let free = capacity - Int(head &- read.pointee.load(ordering: .acquiring))
+        let free = capacity - Int(head &- read.pointee.load(ordering: .sequentiallyConsistent))
         let count = min(free, bytes.count)
         guard count > 0 else { return 0 }
         let start = Int(head) & (capacity - 1)
@@ -58,25 +67,50 @@ struct ByteRing: @unchecked Sendable {
         // Sequentially consistent, with the sleeper's count below: either the reader sees these
         // bytes before it sleeps, or this side sees the sleeper and wakes it.
         written.pointee.store(head &+ UInt64(count), ordering: .sequentiallyConsistent)
-        if sleepers.pointee.load(ordering: .sequentiallyConsistent) > 0 {
-            wakeWord.pointee.add(1, ordering: .sequentiallyConsistent)
-            wakeWord.withMemoryRebound(to: UInt32.self, capacity: 1) { _ = clinux_futex_wake($0, Int32.max) }
-        }
+        Self.wake(wakeWord, ifAnyOf: sleepers)
         return count
+    }
+
+    /// Sleeps until the reader frees room or `timeoutNanos` pass; returns at once when there is
+    /// room already.
+    func waitForSpace(timeoutNanos: UInt64) {
+        Self.sleep(on: spaceWord, counting: spaceSleepers, timeoutNanos: timeoutNanos) {
+            written.pointee.load(ordering: .relaxed) &- read.pointee.load(ordering: .sequentiallyConsistent)
+                < UInt64(capacity)
+        }
     }
 
     /// Sleeps until bytes arrive or `timeoutNanos` pass, whichever is first; returns at once when
     /// bytes are already there.
     func waitForBytes(timeoutNanos: UInt64) {
+        Self.sleep(on: wakeWord, counting: sleepers, timeoutNanos: timeoutNanos) { readable > 0 }
+    }
+
+    /// Counts this side among the sleepers on `word` and sleeps there, unless `ready` already
+    /// holds; sequentially consistent with ``wake(_:ifAnyOf:)``, so a change the other side makes
+    /// is either seen by `ready` or wakes the sleep.
+    private static func sleep(
+        on word: UnsafeMutablePointer<Atomic<UInt32>>, counting sleepers: UnsafeMutablePointer<Atomic<UInt32>>,
+        timeoutNanos: UInt64, until ready: () -> Bool
+    ) {
         sleepers.pointee.add(1, ordering: .sequentiallyConsistent)
-        let word = wakeWord.pointee.load(ordering: .sequentiallyConsistent)
-        if readable == 0 {
-            // A write after the load above has changed the word: the futex then returns at once.
-            wakeWord.withMemoryRebound(to: UInt32.self, capacity: 1) {
-                _ = clinux_futex_wait($0, word, Int(clamping: timeoutNanos))
+        let value = word.pointee.load(ordering: .sequentiallyConsistent)
+        if !ready() {
+            // A change after the load above has bumped the word: the futex then returns at once.
+            word.withMemoryRebound(to: UInt32.self, capacity: 1) {
+                _ = clinux_futex_wait($0, value, Int(clamping: timeoutNanos))
             }
         }
         sleepers.pointee.subtract(1, ordering: .sequentiallyConsistent)
+    }
+
+    /// Wakes whoever sleeps on `word`, when anyone does (one atomic load otherwise).
+    private static func wake(
+        _ word: UnsafeMutablePointer<Atomic<UInt32>>, ifAnyOf sleepers: UnsafeMutablePointer<Atomic<UInt32>>
+    ) {
+        guard sleepers.pointee.load(ordering: .sequentiallyConsistent) > 0 else { return }
+        word.pointee.add(1, ordering: .sequentiallyConsistent)
+        word.withMemoryRebound(to: UInt32.self, capacity: 1) { _ = clinux_futex_wake($0, Int32.max) }
     }
 
     /// How many bytes are there to read.
@@ -93,7 +127,8 @@ struct ByteRing: @unchecked Sendable {
         let first = min(count, capacity - start)
         destination.copyMemory(from: data + start, byteCount: first)
         if first < count { (destination + first).copyMemory(from: data, byteCount: count - first) }
-        read.pointee.store(tail &+ UInt64(count), ordering: .releasing)
+        read.pointee.store(tail &+ UInt64(count), ordering: .sequentiallyConsistent)
+        Self.wake(spaceWord, ifAnyOf: spaceSleepers)
         return count
     }
 }

@@ -103,8 +103,9 @@ final class FrameStream {
         while true {
             let flushed = flush()
             if flushed.isDone { break }
-            // Bytes moving means the other side is reading: keep pace instead of sleeping.
-            if flushed.wroteAny { backoff.noteActivity() } else { backoff.idle(sleep: sleepNanos) }
+            // Bytes moving means the other side is reading: keep pace; with no room, sleep until
+            // the reader frees some (it wakes this side as it does, so no spinning).
+            if flushed.wroteAny { backoff.noteActivity() } else { waitForSpace(timeoutNanos: 1_000_000) }
         }
         backoff.noteActivity()
     }
@@ -127,12 +128,26 @@ final class FrameStream {
                 backoff.noteActivity()
                 return frame
             }
-            if readAvailable() == 0 { backoff.idle(sleep: waitForBytes) } else { backoff.noteActivity() }
+            if readAvailable() > 0 {
+                backoff.noteActivity()
+            } else if isMidMessage {
+                // The sender is writing the rest and wakes this side as it does: spinning would
+                // only take the core from it when the two share one.
+                waitForBytes(timeoutNanos: 1_000_000)
+            } else {
+                backoff.idle(sleep: waitForBytes)
+            }
         }
     }
 
+    /// Whether part of a message has arrived (or a frame waits for its attachment).
+    private var isMidMessage: Bool { body != nil || headerFilled > 0 || !arrived.isEmpty }
+
     /// Sleeps until the other side writes, or `timeoutNanos` pass.
     func waitForBytes(timeoutNanos: UInt64) { incomingRing.waitForBytes(timeoutNanos: timeoutNanos) }
+
+    /// Sleeps until the other side frees room for what waits to go out, or `timeoutNanos` pass.
+    func waitForSpace(timeoutNanos: UInt64) { outgoingRing.waitForSpace(timeoutNanos: timeoutNanos) }
 
     /// Moves what the ring holds into the messages coming in, each body straight into a buffer of
     /// its own exact size (a large one is copied once, however many passes it takes); returns how
