@@ -95,7 +95,7 @@ final class Scheduler {
         case local(TaskRunner)
     }
 
-    /// The supervisors of an MPI job as start-up found them, each with one worker to start.
+    /// The supervisors of an MPI job as start-up found them, each with the workers it will start.
     struct MPIWorkers {
         /// The pool's communicator; rank 0 is this process.
         var communicator: Communicator
@@ -169,7 +169,6 @@ final class Scheduler {
                         rank: nextRank, channel: 0, source: source, supervisor: source, host: peer.host, processID: 0,
                         isReplacement: false))
                 slotByRank[nextRank] = slot
-                channels[0].slotBySource[source] = slot
                 lifelines?.name(rank: nextRank, host: peer.host)
                 nextRank += 1
             }

@@ -69,7 +69,8 @@ struct Channel {
     }
 
     var link: Link
-    /// The slot of the worker behind each rank of the communicator (rank 0 for shared memory).
+    /// The slot of the worker on a shared-memory channel (at rank 0). Over MPI a frame's worker
+    /// is the one its supervisor's last route frame named.
     var slotBySource: [Int: Int] = [:]
     /// Processes on it that are not lost (supervisors, or the one worker of a shared-memory
     /// channel); a channel with none is no longer polled.

@@ -65,8 +65,8 @@ final class Supervisor {
             if let stop = try relayFromRankZero(&progressed) { return stop }
             try relayFromWorkers(&progressed)
             try reportEnds(&progressed)
-            // Asleep on the newest worker's ring: its reply wakes this process at once; rank 0's
-            // next frame is seen at the next poll, as in any MPI loop.
+            // Asleep on its one worker's ring: a reply (or room freed) wakes this process at once;
+            // rank 0's next frame is seen at the next poll, as in any MPI loop.
             if progressed {
                 backoff.noteActivity()
             } else if !direct, children.count == 1, children[0].stream.hasPendingOutput {
@@ -81,8 +81,8 @@ final class Supervisor {
 
     // MARK: Rank 0 → worker
 
-    /// Takes what rank 0 sent: orders carried out here, everything else handed to the newest
-    /// worker. Returns the stop mode once rank 0 says stop.
+    /// Takes what rank 0 sent: orders carried out here, everything else handed to the worker the
+    /// last route frame named. Returns the stop mode once rank 0 says stop.
     private func relayFromRankZero(_ progressed: inout Bool) throws -> StopMode? {
         while let message = try communicator.receiveIfArrived(from: 0, tag: MessageTag.frame) {
             progressed = true
@@ -211,10 +211,11 @@ final class Supervisor {
         let stop = WireBuffer()
         FrameHeader(kind: .stop, id: StopMode.exitNow.rawValue).write(into: stop)
         for child in children {
-            if mode == .finalize {
-                child.stream.send(OutgoingFrame(bytes: stop))
-            } else {
+            if mode != .finalize {
                 kill(child.processID, SIGKILL)
+            } else if !direct {
+                // A worker on rank 0's host has its stop from rank 0, the one writer of its ring.
+                child.stream.send(OutgoingFrame(bytes: stop))
             }
         }
         let deadline = monotonicNanos() &+ 5_000_000_000
