@@ -130,10 +130,12 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
-    /// A supervisor's word that its worker of `rank` shares the memory named `name` with rank 0.
-    static func workerMemory(rank: Int, name: String) -> OutgoingFrame {
-        let frame = WireBuffer(capacity: FrameHeader.size + name.utf8.count)
+    /// A supervisor's word that its worker of `rank`, process `processID` on rank 0's host,
+    /// shares the memory named `name` with rank 0.
+    static func workerMemory(rank: Int, processID: Int32, name: String) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + 4 + name.utf8.count)
         FrameHeader(kind: .workerMemory, id: UInt64(rank)).write(into: frame)
+        frame.append(UInt32(bitPattern: processID))
         Array(name.utf8).withUnsafeBytes { frame.append($0) }
         return OutgoingFrame(bytes: frame)
     }

@@ -32,12 +32,19 @@ enum ReadyFrame {
 }
 
 enum WorkerMemoryFrame {
-    /// The shared-memory name a ``FrameKind/workerMemory`` frame carries.
-    static func name(from bytes: UnsafeRawBufferPointer) throws -> String {
-        let name = String(decoding: bytes[FrameHeader.size...], as: UTF8.self)
-        guard name.hasPrefix("/swiftpool-"), name.count < 128, !name.dropFirst().contains("/") else {
-            throw PoolError(.protocolViolation, "received a worker-memory frame naming \(name.debugDescription)")
+    /// The worker's process and the shared-memory name a ``FrameKind/workerMemory`` frame carries.
+    static func read(from bytes: UnsafeRawBufferPointer) throws -> (processID: Int32, name: String) {
+        guard bytes.count > FrameHeader.size + 4 else {
+            throw PoolError(.protocolViolation, "received a worker-memory frame of \(bytes.count) bytes")
         }
-        return name
+        let processID = Int32(
+            bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt32.self)))
+        let name = String(decoding: bytes[(FrameHeader.size + 4)...], as: UTF8.self)
+        guard processID > 0, name.hasPrefix("/swiftpool-"), name.count < 128, !name.dropFirst().contains("/") else {
+            throw PoolError(
+                .protocolViolation,
+                "received a worker-memory frame naming \(name.debugDescription) for process \(processID)")
+        }
+        return (processID, name)
     }
 }

@@ -287,13 +287,14 @@ extension Scheduler {
 
     /// A worker on rank 0's host shares its memory with rank 0: from now on its frames come and go
     /// through it, on a channel of its own, not through its supervisor.
-    func adoptWorkerMemory(rank: Int, name: String) {
+    func adoptWorkerMemory(rank: Int, processID: Int32, name: String) {
         guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
             // Its worker is gone already: the memory goes with its name, which its supervisor removes.
             return
         }
         do {
             let stream = FrameStream.executorEnd(of: try SharedChannelMemory.open(named: name))
+            stream.senderIsGone = { processHasEnded(processID) }
             let channel = channels.count
             channels.append(Channel(link: .sharedMemory(stream), slotBySource: [0: slot], liveWorkers: 1))
             workers[slot].channel = channel

@@ -56,9 +56,12 @@ extension Scheduler {
         let (frames, readAny) = stream.receiveFrames()
         for received in frames where workers[slot].isAlive {
             let header = try FrameHeader.read(from: received.frame.bytes)
-            try handleReply(
-                received.frame, header: header, from: slot, attachment: received.attachment.map(LocalAttachment.init)
-            )
+            do {
+                try handleReply(received.frame, header: header, from: slot, attachment: received.attachment)
+                try received.attachment?.discardIfUnread()
+            } catch is PeerGone {
+                // The worker died halfway through writing a reply; its end re-runs the task.
+            }
         }
         return !frames.isEmpty || readAny
     }
@@ -78,7 +81,8 @@ extension Scheduler {
                 workerEnded(rank: Int(header.id), end: try WorkerEndFrame.read(from: message.bytes.bytes))
                 continue
             case .workerMemory:
-                adoptWorkerMemory(rank: Int(header.id), name: try WorkerMemoryFrame.name(from: message.bytes.bytes))
+                let (processID, name) = try WorkerMemoryFrame.read(from: message.bytes.bytes)
+                adoptWorkerMemory(rank: Int(header.id), processID: processID, name: name)
                 continue
             case .route:
                 // The frames that follow from this supervisor are this worker's.

@@ -147,12 +147,14 @@ final class Supervisor {
         }
         for received in frames {
             let kind = try FrameHeader.read(from: received.frame.bytes).kind
-            try communicator.send(
-                OutgoingFrame(
-                    bytes: received.frame,
-                    attachment: received.attachment.map {
-                        OutgoingAttachment(owner: $0, base: $0.base, count: $0.count)
-                    }), to: 0)
+            var attachment: OutgoingAttachment?
+            if let incoming = received.attachment {
+                // A worker that dies halfway through its reply never sends the rest; its end,
+                // reported next, re-runs the task.
+                guard let whole = try? incoming.readWhole() else { return readAny }
+                attachment = OutgoingAttachment(owner: whole, base: whole.base, count: whole.count)
+            }
+            try communicator.send(OutgoingFrame(bytes: received.frame, attachment: attachment), to: 0)
             if kind == .ready { link.nudge() }
         }
         return readAny
@@ -170,7 +172,8 @@ final class Supervisor {
             children.append(
                 Child(rank: rank, processID: started.processID, stream: started.stream, memory: started.memory))
             if let name = started.memory.name {
-                try communicator.send(FrameEncoder.workerMemory(rank: rank, name: name), to: 0)
+                try communicator.send(
+                    FrameEncoder.workerMemory(rank: rank, processID: started.processID, name: name), to: 0)
                 link.nudge()
             }
         } catch {

@@ -113,9 +113,9 @@ struct WorkerRecruiter: Sendable {
             throw SystemCallError(call: "write", code: errno)
         }
         for end in [output.read, errors.read] { _ = fcntl(end, F_SETFL, fcntl(end, F_GETFL) | O_NONBLOCK) }
-        return Started(
-            processID: child, stream: .executorEnd(of: memory), output: output.read, errors: errors.read,
-            memory: memory)
+        let stream = FrameStream.executorEnd(of: memory)
+        stream.senderIsGone = { processHasEnded(child) }
+        return Started(processID: child, stream: stream, output: output.read, errors: errors.read, memory: memory)
     }
 
     /// A pipe whose two ends are close-on-exec from the moment they exist.

@@ -39,7 +39,7 @@ struct SharedMemoryWorkerConnection: WorkerConnection {
 
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?) {
         let received = stream.nextFrame(backoff: &backoff)
-        return (received.frame, received.attachment.map(LocalAttachment.init))
+        return (received.frame, received.attachment)
     }
 
     mutating func send(_ reply: OutgoingFrame) throws { replies.send(reply) }

@@ -120,13 +120,23 @@ struct ByteRing: @unchecked Sendable {
 
     /// Copies up to `count` waiting bytes to `destination`; returns how many it copied.
     func read(into destination: UnsafeMutableRawPointer, count wanted: Int) -> Int {
+        consume(upTo: wanted) { start, first, count in
+            destination.copyMemory(from: data + start, byteCount: first)
+            if first < count { (destination + first).copyMemory(from: data, byteCount: count - first) }
+        }
+    }
+
+    /// Drops up to `count` waiting bytes unread; returns how many it dropped.
+    func skip(_ count: Int) -> Int { consume(upTo: count) { _, _, _ in } }
+
+    /// Hands `copy` the waiting bytes to take (where they start, how many before the ring wraps,
+    /// how many in all), then frees their room and wakes a writer waiting for it.
+    private func consume(upTo wanted: Int, _ copy: (_ start: Int, _ first: Int, _ count: Int) -> Void) -> Int {
         let tail = read.pointee.load(ordering: .relaxed)
         let count = min(wanted, Int(written.pointee.load(ordering: .acquiring) &- tail))
         guard count > 0 else { return 0 }
         let start = Int(tail) & (capacity - 1)
-        let first = min(count, capacity - start)
-        destination.copyMemory(from: data + start, byteCount: first)
-        if first < count { (destination + first).copyMemory(from: data, byteCount: count - first) }
+        copy(start, min(count, capacity - start), count)
         read.pointee.store(tail &+ UInt64(count), ordering: .sequentiallyConsistent)
         Self.wake(spaceWord, ifAnyOf: spaceSleepers)
         return count
