@@ -47,11 +47,12 @@ def sizes(smoke):
         return dict(latency=200, throughput=2000, map=20_000, map_chunks=[1000], bandwidth=[1], bandwidth_repeats=2,
                     scaling_tasks=24, scaling_ms=5, idle_seconds=0.5, memory_map=20_000, memory_stream=50_000,
                     recovery_samples=1, recovery_tasks=40, sharing_mb=10, sharing_submits=20, short_tasks=100,
-                    supervised_seconds=0.5)
+                    supervised_seconds=0.5, recycling_items=2000, recycling_samples=3)
     return dict(latency=10_000, throughput=100_000, map=1_000_000, map_chunks=[1000, 10_000, 100_000],
                 bandwidth=[1, 16, 256], bandwidth_repeats=10, scaling_tasks=480, scaling_ms=5, idle_seconds=5,
                 memory_map=1_000_000, memory_stream=10_000_000, recovery_samples=5, recovery_tasks=400,
-                sharing_mb=100, sharing_submits=1000, short_tasks=2000, supervised_seconds=3)
+                sharing_mb=100, sharing_submits=1000, short_tasks=2000, supervised_seconds=3, recycling_items=10_000,
+                recycling_samples=20)
 
 
 def mpirun(processes, command, unbound=False, recovery=False):
@@ -179,6 +180,16 @@ def collect(smoke, repeats, cores):
     # Under mpirun each worker's parent is a supervisor rank; in the plain start it is rank 0.
     print(f"11. a supervisor's CPU while its worker runs a {s['supervised_seconds']} s task", flush=True)
     add("SwiftPool", medians(swift(workers + 1, "supervisor", "--seconds", s["supervised_seconds"]), repeats))
+
+    # One worker for the replacement's time, so the next task must wait for the replacement.
+    print(f"12. recycling: a map of {s['recycling_items']:,} items of 0.1 ms with maxTasksPerWorker 100 against "
+          "none; a worker's last task to its replacement's first", flush=True)
+    recycling = ["recycling", "--mode", "map", "--items", s["recycling_items"]]
+    add("SwiftPool", medians(swift(workers + 1, *recycling), repeats))
+    add("SwiftPool plain start", medians([BENCH, *map(str, recycling), "--workers", str(workers)], repeats))
+    replace = ["recycling", "--mode", "replace", "--samples", s["recycling_samples"]]
+    add("SwiftPool", medians(swift(2, *replace), repeats))
+    add("SwiftPool plain start", medians([BENCH, *map(str, replace), "--workers", "1"], repeats))
     return results
 
 
@@ -209,6 +220,8 @@ def rows(results, smoke, cores):
         ("10. bytes sent, shared", "sharing.shared.sentMB", "MB", False),
         ("10. bytes sent, property", "sharing.plain.sentMB", "MB", False),
         ("11. supervisor CPU, worker busy", "supervisor.cpu", "% core", False),
+        ("12. map, maxTasksPerWorker 100 against none", "recycling.map.slowdown", "ratio", False),
+        ("12. last task → replacement's first task", "recycling.replaceMs", "ms", False),
     ]
     return table
 

@@ -71,6 +71,11 @@ struct PoolScenarios {
             try SupervisionScenarios.deathDuringMap(how: CommandLine.arguments.dropFirst(2).first ?? "sigkill")
         case "print-and-exit": try SupervisionScenarios.printAndExit()
         case "descriptors": try SupervisionScenarios.descriptors()
+        case "max-tasks": try LimitScenarios.maxTasks()
+        case "cpython-max-tasks": try LimitScenarios.cpythonMaxTasks()
+        case "memory-limit": try LimitScenarios.memoryLimit()
+        case "memory-idle": try LimitScenarios.memoryIdle()
+        case "terminate": try LimitScenarios.terminate(async: CommandLine.arguments.contains("async"))
         case "oom": try FaultScenarios.outOfMemory()
         case "lifeline-guard": try LifelineScenarios.guardScenario()
         case "different-builds":

@@ -7,7 +7,8 @@ extension MPIPoolExecutor {
     /// - Parameters:
     ///   - function: the function to apply, with its stored properties.
     ///   - items: any sequence of arguments (an array, a range, ...); it is read once, up front.
-    ///   - chunkSize: items per task; by default chosen so every worker gets about four chunks.
+    ///   - chunkSize: items per task; by default chosen so every worker gets about four chunks, and
+    ///     at most the pool's `maxTasksPerWorker`.
     ///   - timeout: how long the whole map may take, counted from the call.
     ///   - progress: a tracker to count the items in (`.bar` draws a bar on the terminal); its
     ///     total is set to the item count if it has none, and it finishes when the map returns.
@@ -104,9 +105,12 @@ extension MPIPoolExecutor {
         }
         let name = try FunctionLookup.checkFindable(F.self)
         progress?.setTotalIfUnknown(arguments.count)
+        // A chunk larger than maxTasksPerWorker would run past the limit on one process.
         let size =
             chunkSize
-            ?? Self.automaticChunkSize(itemCount: arguments.count, workers: maxWorkers, tracked: progress != nil)
+            ?? min(
+                Self.automaticChunkSize(itemCount: arguments.count, workers: maxWorkers, tracked: progress != nil),
+                maxTasksPerWorker ?? .max)
         var chunks: [Future<[F.Output]>] = []
         chunks.reserveCapacity((arguments.count + size - 1) / size)
         var start = 0
@@ -117,7 +121,8 @@ extension MPIPoolExecutor {
             let slice = ArraySliceEncoding(slice: arguments[start..<end])
             chunks.append(chunk)
             do {
-                try enqueue(function, named: name, shape: .chunk, argument: slice, completion: chunk)
+                try enqueue(
+                    function, named: name, shape: .chunk, argument: slice, items: end - start, completion: chunk)
             } catch {
                 for chunk in chunks { chunk.cancel() }
                 throw error

@@ -5,7 +5,7 @@ import Synchronization
 /// `concurrent.futures.ProcessPoolExecutor` and `mpi4py.futures.MPIPoolExecutor`, for Swift.
 ///
 /// Every process of the job runs the same program. Rank 0 runs the pool; every other rank serves
-/// tasks inside ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:_:)-(_,_,_,_,_,(MPIPoolExecutor)->T)`` (or the initializer)
+/// tasks inside ``run(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:_:)-(_,_,_,_,_,_,_,(MPIPoolExecutor)->T)`` (or the initializer)
 /// and never returns from it: it finalizes MPI and exits 0 once the program on rank 0 ends.
 ///
 /// ```swift
@@ -23,6 +23,10 @@ public final class MPIPoolExecutor: Sendable {
     /// How many workers this pool's tasks run on (1 when running in-process).
     public let maxWorkers: Int
 
+    /// How many of this pool's items one worker process runs before it is replaced; nil for no
+    /// limit. See ``init(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:)``.
+    public let maxTasksPerWorker: Int?
+
     /// How long SwiftPool took to start its processes: MPI's start-up, spawning the workers in
     /// spawn mode, and the check that every rank runs the same build. Nil before the first pool.
     public static var startupDuration: Duration? {
@@ -36,7 +40,7 @@ public final class MPIPoolExecutor: Sendable {
     /// limit; `scancel`; `kill`), queued tasks are cancelled (their waiters wake with
     /// ``PoolError/Code/cancelled``), running tasks fail with `cancelled` and their workers are
     /// stopped, every later submit or map throws, and the body of an async
-    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:isolation:_:)`` is cancelled. The
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:isolation:_:)`` is cancelled. The
     /// program then has 5 s (`SWIFTPOOL_INTERRUPT_GRACE_SECONDS`) to save what it has and exit; its
     /// exit status is 128 + the signal unless it exits with another non-zero one. A second signal
     /// exits at once.
@@ -71,16 +75,31 @@ public final class MPIPoolExecutor: Sendable {
     ///     a retry. With 0, the tasks a death takes down fail at once, like Python's
     ///     `BrokenProcessPool`, but only those tasks.
     ///   - taskTimeout: how long one task may run. A task still running after that is stopped: its
-    ///     worker process ends itself (and, in the plain start, is replaced), and its future fails
-    ///     with ``PoolError/Code/timedOut``; it is not run again. Nil (the default) for no limit.
+    ///     worker process is ended and replaced, and its future fails with
+    ///     ``PoolError/Code/timedOut``; it is not run again. Nil (the default) for no limit.
     ///     Not enforced when tasks run in-process (a job of one process).
+    ///   - maxTasksPerWorker: how many of this pool's items one worker process runs before it is
+    ///     replaced by a fresh one (Python's `max_tasks_per_child`), to shed memory a task leaks.
+    ///     Each item counts, a `map` chunk's too (chunks are kept at most this size); a worker
+    ///     stops taking this pool's tasks when the next one would pass the limit, and is replaced
+    ///     after its last. No task fails or uses a retry because of it. Pools that share workers
+    ///     each count their own items; a worker is replaced when any pool's limit is reached. Nil
+    ///     (the default) for no limit. Not enforced in-process.
+    ///   - workerMemoryLimit: the most resident memory, in bytes, one worker process may hold
+    ///     while this pool is open (Dask's memory limit). Its parent reads each worker's resident
+    ///     size every 20 ms and ends a worker past the limit; the task it ran counts as losing its
+    ///     worker (run again under `maxRetries`), the message naming the limit and the size seen,
+    ///     and the worker is replaced. A worker already past the limit before its first task is
+    ///     not replaced (it would be ended again at once). With several pools open, the smallest
+    ///     limit holds for every worker. Nil (the default) for none. Not enforced in-process.
     ///   - logger: where SwiftPool logs on rank 0: warnings a person must see (a worker lost, a
     ///     signal), routine events at `debug`, and the records tasks log on workers through
     ///     ``PoolProcess/logger(label:)``, with `rank` and `host` metadata. The first pool's logger
     ///     serves the whole program.
     public convenience init(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool")
+        taskTimeout: Duration? = nil, maxTasksPerWorker: Int? = nil, workerMemoryLimit: Int? = nil,
+        logger: Logger = Logger(label: "SwiftPool")
     ) throws {
         RuntimeLog.adopt(logger)
         switch try PoolRuntime.start(requestedWorkers: maxWorkers) {
@@ -88,13 +107,13 @@ public final class MPIPoolExecutor: Sendable {
         case .executor(let runtime):
             try self.init(
                 runtime: runtime, maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries,
-                taskTimeout: taskTimeout)
+                taskTimeout: taskTimeout, maxTasksPerWorker: maxTasksPerWorker, workerMemoryLimit: workerMemoryLimit)
         }
     }
 
     private init(
         runtime: PoolRuntime, maxWorkers: Int?, initializer: (any ArgumentlessRemoteFunction)?, maxRetries: Int,
-        taskTimeout: Duration?
+        taskTimeout: Duration?, maxTasksPerWorker: Int?, workerMemoryLimit: Int?
     ) throws {
         if let maxWorkers, maxWorkers < 1 {
             throw PoolError(.invalidArgument, "maxWorkers must be at least 1, not \(maxWorkers)")
@@ -105,7 +124,14 @@ public final class MPIPoolExecutor: Sendable {
         if let taskTimeout, taskTimeout <= .zero {
             throw PoolError(.invalidArgument, "taskTimeout must be longer than zero, not \(taskTimeout)")
         }
+        if let maxTasksPerWorker, maxTasksPerWorker < 1 {
+            throw PoolError(.invalidArgument, "maxTasksPerWorker must be at least 1, not \(maxTasksPerWorker)")
+        }
+        if let workerMemoryLimit, workerMemoryLimit < 1 {
+            throw PoolError(.invalidArgument, "workerMemoryLimit must be at least 1 byte, not \(workerMemoryLimit)")
+        }
         self.runtime = runtime
+        self.maxTasksPerWorker = maxTasksPerWorker
         self.id = runtime.makePoolID()
         self.maxWorkers = min(maxWorkers ?? .max, runtime.inbox.workerCount)
         let initializerFrame = try initializer.map { try Self.initializeFrame($0, pool: id) }
@@ -113,7 +139,8 @@ public final class MPIPoolExecutor: Sendable {
             .openPool(
                 PoolPlan(
                     id: id, workerLimit: self.maxWorkers, initializer: initializerFrame, maxRetries: maxRetries,
-                    taskTimeout: taskTimeout, status: status)))
+                    taskTimeout: taskTimeout, maxTasksPerWorker: maxTasksPerWorker,
+                    workerMemoryLimit: workerMemoryLimit.map(UInt64.init), status: status)))
     }
 
     /// Runs `body` with a new pool on rank 0 and shuts the pool down when `body` returns or throws,
@@ -121,25 +148,27 @@ public final class MPIPoolExecutor: Sendable {
     ///
     /// Every process calls this. On worker ranks it never returns: they serve tasks until rank 0's
     /// program ends, then exit 0. Code before it runs on every rank; `body` and what follows run on
-    /// rank 0 only. The parameters are those of ``init(maxWorkers:initializer:maxRetries:taskTimeout:logger:)``.
+    /// rank 0 only. The parameters are those of ``init(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:)``.
     public static func run<T>(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool"), _ body: (MPIPoolExecutor) throws -> T
+        taskTimeout: Duration? = nil, maxTasksPerWorker: Int? = nil, workerMemoryLimit: Int? = nil,
+        logger: Logger = Logger(label: "SwiftPool"), _ body: (MPIPoolExecutor) throws -> T
     ) throws -> T {
         let pool = try MPIPoolExecutor(
             maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries, taskTimeout: taskTimeout,
-            logger: logger)
+            maxTasksPerWorker: maxTasksPerWorker, workerMemoryLimit: workerMemoryLimit, logger: logger)
         defer { pool.shutdown(wait: true) }
         return try body(pool)
     }
 
     /// Runs an async `body` with a new pool on rank 0 and shuts the pool down when `body` returns or
     /// throws, waiting for every submitted task. See
-    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:logger:_:)-(_,_,_,_,_,(MPIPoolExecutor)->T)``.
+    /// ``run(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:_:)-(_,_,_,_,_,_,_,(MPIPoolExecutor)->T)``.
     public static func run<T>(
         maxWorkers: Int? = nil, initializer: (any ArgumentlessRemoteFunction)? = nil, maxRetries: Int = 2,
-        taskTimeout: Duration? = nil, logger: Logger = Logger(label: "SwiftPool"),
-        isolation: isolated (any Actor)? = #isolation, _ body: (MPIPoolExecutor) async throws -> T
+        taskTimeout: Duration? = nil, maxTasksPerWorker: Int? = nil, workerMemoryLimit: Int? = nil,
+        logger: Logger = Logger(label: "SwiftPool"), isolation: isolated (any Actor)? = #isolation,
+        _ body: (MPIPoolExecutor) async throws -> T
     ) async throws -> T {
         RuntimeLog.adopt(logger)
         guard case .executor(let runtime) = try PoolRuntime.start(requestedWorkers: maxWorkers) else {
@@ -149,7 +178,7 @@ public final class MPIPoolExecutor: Sendable {
         }
         let pool = try MPIPoolExecutor(
             runtime: runtime, maxWorkers: maxWorkers, initializer: initializer, maxRetries: maxRetries,
-            taskTimeout: taskTimeout)
+            taskTimeout: taskTimeout, maxTasksPerWorker: maxTasksPerWorker, workerMemoryLimit: workerMemoryLimit)
         do {
             let result = try await Interruption.cancellingOnSignal { try await body(pool) }
             await pool.shutdown()
@@ -195,7 +224,7 @@ public final class MPIPoolExecutor: Sendable {
     /// encoded. A task holding a shared value this pool cannot send also fails `completion`, and
     /// throws, so the caller learns of the mistake at once.
     func enqueue<F: RemoteFunction, A: Encodable, C: TaskCompletion>(
-        _ function: F, named name: String, shape: TaskShape, argument: A, completion: C
+        _ function: F, named name: String, shape: TaskShape, argument: A, items: Int = 1, completion: C
     ) throws {
         let taskID = runtime.makeTaskID()
         let sharedValues = SharedValueLog()
@@ -212,6 +241,7 @@ public final class MPIPoolExecutor: Sendable {
             throw misuse
         }
         var task = QueuedTask(id: taskID, pool: id, frame: frame, completion: completion)
+        task.items = items
         if !sharedValues.values.isEmpty { task.sharedValues = sharedValues.values.map(\.id) }
         runtime.inbox.post(.submit(task))
     }
@@ -250,6 +280,34 @@ public final class MPIPoolExecutor: Sendable {
     public func shutdown(cancelFutures: Bool = false) async {
         beginShutdown(cancelFutures: cancelFutures)
         await outstanding.drained()
+    }
+
+    /// Shuts the pool down and stops its tasks now (Python 3.14's `terminate_workers()`): its
+    /// queued tasks are cancelled, and each worker process running one of its tasks is ended
+    /// and replaced, that task's future failing with ``PoolError/Code/cancelled`` (naming
+    /// `terminate()`). Its tasks queued on a worker behind another pool's running task fail the
+    /// same way. Other pools on the same workers carry on: their tasks that were queued on an
+    /// ended worker go back to their queues, using no retry. Returns once every future of the
+    /// pool is resolved (within about a second). Later submits throw
+    /// ``PoolError/Code/shutDown``. In-process (a job of one process), the task running now
+    /// cannot be stopped: it finishes first.
+    @available(*, noasync, message: "blocks the thread; use `await pool.terminate()` in async code")
+    public func terminate() {
+        beginTermination()
+        outstanding.waitUntilDrained()
+    }
+
+    /// Shuts the pool down and stops its tasks now, then waits, without blocking a thread, for
+    /// every future of the pool to resolve. See the blocking `terminate()`.
+    public func terminate() async {
+        beginTermination()
+        await outstanding.drained()
+    }
+
+    private func beginTermination() {
+        let first = !isShutDown.exchange(true, ordering: .acquiringAndReleasing)
+        runtime.inbox.post(.terminate(pool: id))
+        if first { runtime.inbox.post(.closePool(id)) }
     }
 
     private func beginShutdown(cancelFutures: Bool) {

@@ -12,8 +12,8 @@ extension MPIPoolExecutor {
     ///   - function: the function to apply, with its stored properties.
     ///   - items: any sequence of arguments, read lazily; it may be endless.
     ///   - chunkSize: items per task. By default chunks start at one item and double while a chunk
-    ///     comes back within a millisecond, up to 4096, so cheap items are batched and costly ones
-    ///     are spread.
+    ///     comes back within a millisecond, up to 4096 (and the pool's `maxTasksPerWorker`), so
+    ///     cheap items are batched and costly ones are spread.
     ///   - ordered: `false` (the default) yields results as chunks finish; `true` yields them in
     ///     input order.
     ///   - readAhead: how many chunks may be in flight; two per worker by default.
@@ -172,7 +172,8 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 future.onResolved { finished.push(index) }
             }
             pending[index] = Chunk(future: future, submittedAt: monotonicNanos())
-            try pool.enqueue(function, named: name, shape: .chunk, argument: arguments, completion: future)
+            try pool.enqueue(
+                function, named: name, shape: .chunk, argument: arguments, items: arguments.count, completion: future)
         }
     }
 
@@ -184,9 +185,11 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     }
 
     private func adapt(after chunk: Chunk) {
-        guard adaptsChunkSize, chunkSize < Self.maximumChunkSize else { return }
+        // A chunk larger than maxTasksPerWorker would run past the limit on one process.
+        let largest = min(Self.maximumChunkSize, pool.maxTasksPerWorker ?? .max)
+        guard adaptsChunkSize, chunkSize < largest else { return }
         if monotonicNanos() &- chunk.submittedAt < Self.fastChunkNanos {
-            chunkSize = min(chunkSize * 2, Self.maximumChunkSize)
+            chunkSize = min(chunkSize * 2, largest)
         }
     }
 }

@@ -21,6 +21,9 @@ enum WorkerEnd: Sendable, Equatable {
     case stoppedAfterTimeout
     /// MPI could no longer reach it (a send or receive with it failed), for this reason.
     case unreachable(String)
+    /// Its parent ended it for passing the pool's `workerMemoryLimit`: the resident bytes it saw,
+    /// and the limit.
+    case passedMemoryLimit(resident: UInt64, limit: UInt64)
 
     /// "was killed by SIGILL (...)", "exited with code 3", ...: completes "rank 2 on host h1 ...".
     var description: String {
@@ -37,7 +40,19 @@ enum WorkerEnd: Sendable, Equatable {
                 + "its supervisor could not connect its lifeline to rank 0: a firewall between the hosts?)"
         case .stoppedAfterTimeout: "was stopped by rank 0 because its task ran past the pool's taskTimeout"
         case .unreachable(let reason): "could no longer be reached over MPI (\(reason))"
+        case .passedMemoryLimit(let resident, let limit):
+            "passed workerMemoryLimit (\(Self.bytes(resident)) resident, limit \(Self.bytes(limit)))"
         }
+    }
+
+    /// A size as people read one: "912 MB", "3.1 GB" (powers of ten, as `workerMemoryLimit`'s
+    /// documentation writes them).
+    static func bytes(_ count: UInt64) -> String {
+        if count >= 1_000_000_000 {
+            let tenths = (count + 50_000_000) / 100_000_000
+            return "\(tenths / 10).\(tenths % 10) GB"
+        }
+        return "\((count + 500_000) / 1_000_000) MB"
     }
 
     static func seconds(_ nanos: UInt64) -> String {

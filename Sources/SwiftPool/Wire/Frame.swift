@@ -32,7 +32,8 @@ enum FrameKind: UInt8 {
     case workerEnded
     /// Executor → supervisor: start a worker of this rank (the id) in place of the one lost.
     case startWorker
-    /// Executor → supervisor: end the worker of this rank (the id) now; its task ran too long.
+    /// Executor → supervisor: end the worker of this rank (the id) now: its task ran too long, or
+    /// `terminate()` stops it.
     case endWorker
     /// Supervisor on rank 0's host → executor: the worker of this rank (the id) talks to rank 0
     /// directly, through the shared memory this frame names (UTF-8 after the header).
@@ -40,6 +41,12 @@ enum FrameKind: UInt8 {
     /// Either way between the executor and a supervisor, over MPI: the frames that follow are
     /// for (or from) the worker of this rank (the id).
     case route
+    /// Executor → supervisor: the worker of this rank (the id) has run its `maxTasksPerWorker`
+    /// and holds no task; stop it as at the job's end (it is replaced when its end is reported).
+    case retireWorker
+    /// Executor → supervisor: hold each worker to this many bytes resident (the id; 0 for no
+    /// limit), the smallest `workerMemoryLimit` of the pools open.
+    case memoryLimit
 }
 
 /// What a stop frame's id asks of a worker.

@@ -114,9 +114,14 @@ enum FrameEncoder {
 
     /// A supervisor's report that its worker of `rank` ended, and how.
     static func workerEnded(rank: Int, _ end: WorkerEnd) -> OutgoingFrame {
-        let frame = WireBuffer(capacity: FrameHeader.size + 8)
+        let frame = WireBuffer(capacity: FrameHeader.size + 24)
         FrameHeader(kind: .workerEnded, id: UInt64(rank)).write(into: frame)
         switch end {
+        case .passedMemoryLimit(let resident, let limit):
+            frame.append(UInt32(3))
+            frame.append(UInt32(0))
+            frame.append(resident)
+            frame.append(limit)
         case .signalled(let signal):
             frame.append(UInt32(1))
             frame.append(UInt32(bitPattern: signal))
@@ -137,6 +142,13 @@ enum FrameEncoder {
         FrameHeader(kind: .workerMemory, id: UInt64(rank)).write(into: frame)
         frame.append(UInt32(bitPattern: processID))
         Array(name.utf8).withUnsafeBytes { frame.append($0) }
+        return OutgoingFrame(bytes: frame)
+    }
+
+    /// The executor's order to a supervisor to hold its workers to `bytes` resident (0: no limit).
+    static func memoryLimit(bytes: UInt64) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size)
+        FrameHeader(kind: .memoryLimit, id: bytes).write(into: frame)
         return OutgoingFrame(bytes: frame)
     }
 

@@ -2,9 +2,10 @@
 /// rank 0 (built by ``FrameEncoder``).
 enum WorkerEndFrame {
     /// How the worker ended, from a ``FrameKind/workerEnded`` frame: a kind (0 exited, 1 killed by
-    /// a signal, 2 unknown) and its code or signal, both UInt32.
+    /// a signal, 2 unknown, 3 past the memory limit) and its code or signal, both UInt32; for kind
+    /// 3, then the resident bytes and the limit, both UInt64.
     static func read(from bytes: UnsafeRawBufferPointer) throws -> WorkerEnd {
-        guard bytes.count == FrameHeader.size + 8 else {
+        guard bytes.count == FrameHeader.size + 8 || bytes.count == FrameHeader.size + 24 else {
             throw PoolError(.protocolViolation, "received a worker-ended frame of \(bytes.count) bytes")
         }
         let kind = UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt32.self))
@@ -14,6 +15,12 @@ enum WorkerEndFrame {
         switch kind {
         case 0: return .exited(code: value)
         case 1: return .signalled(value)
+        case 3 where bytes.count == FrameHeader.size + 24:
+            return .passedMemoryLimit(
+                resident: UInt64(
+                    littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size + 8, as: UInt64.self)),
+                limit: UInt64(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size + 16, as: UInt64.self))
+            )
         default: return .vanished
         }
     }

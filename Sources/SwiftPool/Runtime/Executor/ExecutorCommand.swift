@@ -10,6 +10,9 @@ enum ExecutorCommand: Sendable {
     case cancelQueued(pool: UInt32)
     /// The pool takes no more tasks; forget it once it has nothing left to run.
     case closePool(UInt32)
+    /// `terminate()`: cancel the pool's queued tasks, end (and replace) the workers running its
+    /// tasks, and fail those tasks.
+    case terminate(pool: UInt32)
     /// A value shared with a pool's workers: sent to each before its first task that names it.
     case share(SharedValuePlan)
     /// A shared value released: drop it everywhere once no task that names it is left.
@@ -35,6 +38,10 @@ struct PoolPlan: Sendable {
     var maxRetries: Int
     /// How long one task may run before its worker is stopped; nil for no limit.
     var taskTimeout: Duration?
+    /// How many of the pool's items one worker runs before it is replaced; nil for no limit.
+    var maxTasksPerWorker: Int?
+    /// The most resident bytes a worker may hold while the pool is open; nil for no limit.
+    var workerMemoryLimit: UInt64?
     /// Where the loop records that the pool broke, for the pool's own submit to see.
     var status: PoolStatus
 }
@@ -61,6 +68,8 @@ struct QueuedTask: Sendable {
     var runs = 0
     /// The shared values its function or argument names: each goes to the worker before it.
     var sharedValues: [UInt64] = []
+    /// How many items it carries: 1, or a `map` chunk's count (for `maxTasksPerWorker`).
+    var items = 1
 }
 
 /// A shared value and its share frame, ready to send to each worker that needs it.

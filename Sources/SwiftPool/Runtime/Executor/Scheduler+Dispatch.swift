@@ -15,7 +15,7 @@ extension Scheduler {
             guard let pool = pools[id], !pool.queue.isEmpty else { continue }
             let slots = pool.slotsPerWorker(maximum: maxSlotsPerWorker)
             while var task = pool.queue.first {
-                guard let slot = freeWorker(among: pool.workerLimit, slots: slots) else { break }
+                guard let slot = freeWorker(for: task, in: pool, slots: slots) else { break }
                 pool.queue.removeFirst()
                 progressed = true
                 if !task.isStarted {
@@ -32,8 +32,12 @@ extension Scheduler {
                 if initializer != nil { workers[slot].pendingInitializers.insert(id) }
                 if workers[slot].tasks.isEmpty { workers[slot].headStartedAt = monotonicNanos() }
                 workers[slot].tasks.append(task)
+                workers[slot].tookTasks = true
                 pool.inFlight += 1
                 inFlightCount += 1
+                if let limit = pool.plan.maxTasksPerWorker, enforcesWorkerLimits {
+                    countItems(of: task, on: slot, limit: limit)
+                }
                 do {
                     if let initializer { try send(initializer, to: slot) }
                     if !task.sharedValues.isEmpty { try sendSharedValues(of: task, to: slot) }
@@ -56,17 +60,26 @@ extension Scheduler {
             closingPools -= 1
             if !sharedValues.isEmpty { forgetSharedValues(ofPool: id) }
             if pool.timeoutNanos != nil { poolsWithTimeouts -= 1 }
+            if pool.plan.workerMemoryLimit != nil { applyMemoryLimit() }
         }
         poolOrder.removeAll { pools[$0] == nil }
     }
 
-    /// The least busy of the first `limit` ready workers, if one has fewer than `slots` tasks.
-    func freeWorker(among limit: Int, slots: Int) -> Int? {
+    /// The least busy of the pool's first ready workers (its `workerLimit`) that `task` would not
+    /// take past the pool's `maxTasksPerWorker`, if one has fewer than `slots` tasks. A worker the
+    /// task would take past the limit retires.
+    func freeWorker(for task: QueuedTask, in pool: PoolQueue, slots: Int) -> Int? {
         var best: Int?
         var seen = 0
         for slot in workers.indices where workers[slot].phase == .ready {
             seen += 1
-            if seen > limit { break }
+            if seen > pool.workerLimit { break }
+            if let limit = pool.plan.maxTasksPerWorker, enforcesWorkerLimits,
+                !fits(task, on: slot, pool: pool.plan.id, limit: limit)
+            {
+                startRetiring(slot)
+                continue
+            }
             let busy = workers[slot].tasks.count
             if busy == 0 { return slot }
             if busy < slots && best == nil { best = slot }

@@ -22,7 +22,11 @@ extension Scheduler {
         guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
         RuntimeLog.debug("rank \(rank) (pid \(workers[slot].processID)) \(end.description)")
         takeLastReplies(from: slot)
-        workerLost(slot: slot, end: end)
+        if workers[slot].phase == .retired {
+            workerRetired(slot: slot, end: end)
+        } else {
+            workerLost(slot: slot, end: end)
+        }
     }
 
     /// A supervisor is gone (its process died, or its host fell silent): its workers died with it,
@@ -42,7 +46,7 @@ extension Scheduler {
     /// Settles what a worker sent before the news of its end: a task that finished must not count
     /// as the one that was running. (Over MPI, a supervisor reports an end only after relaying
     /// everything its worker sent; this is for a lost supervisor.)
-    private func takeLastReplies(from slot: Int) {
+    func takeLastReplies(from slot: Int) {
         guard !mpiFailed, case let worker = workers[slot], worker.channel < channels.count else { return }
         switch channels[worker.channel].link {
         case .mpi(let communicator): _ = try? receiveReplies(on: communicator, channel: worker.channel)
@@ -56,23 +60,11 @@ extension Scheduler {
     /// use no retry). A replacement is started in its slot.
     func workerLost(slot: Int, end: WorkerEnd) {
         guard workers[slot].isAlive else { return }
-        let worker = workers[slot]
-        workers[slot].phase = .lost
-        abandonIncomingPieces(slot: slot)
-        workers[slot].tasks.removeAll()
-        if case .sharedMemory = channels[worker.channel].link {
-            // Whatever it still sends is dropped, even once a replacement holds its slot.
-            channels[worker.channel].liveWorkers -= 1
-            channels[worker.channel].slotBySource[worker.source] = nil
-            channels[worker.channel].link = .closed
-        }
-        abandonSends(to: slot)
+        let worker = takeOutOfService(slot: slot)
         let loss = WorkerLoss(rank: worker.rank, host: worker.host, end: end)
         losses.append(loss)
 
         var tasks = worker.tasks
-        inFlightCount -= tasks.count
-        for task in tasks { pools[task.pool]?.inFlight -= 1 }
         if var head = tasks.first, !worker.pendingInitializers.contains(head.pool) {
             // Workers run their tasks in order: the first was running.
             head.runs += 1
@@ -86,13 +78,7 @@ extension Scheduler {
                 tasks[tasks.startIndex] = head
             }
         }
-        for task in tasks.reversed() {
-            if let pool = pools[task.pool], pool.broken == nil {
-                pool.queue.prepend(task)
-            } else {
-                task.completion.fail(pools[task.pool]?.broken ?? .shutDown("run a task"))
-            }
-        }
+        requeue(tasks)
 
         // A loss is never routine: the user sees it even when every task still succeeds. (After an
         // interruption, workers ending is expected: SIGTERM often reaches them too.)
@@ -102,7 +88,15 @@ extension Scheduler {
                 "\(loss); \(tasks.count) unfinished task(s) go back to the queue"
                     + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
         }
-        if canReplace(worker) {
+        if case .passedMemoryLimit = end, !worker.tookTasks {
+            if !warnedOfIdleMemory {
+                warnedOfIdleMemory = true
+                RuntimeLog.warning(
+                    "rank \(worker.rank) on host \(worker.host) \(end.description) before it ran a task: a worker's "
+                        + "idle memory is over workerMemoryLimit, so every replacement would be ended too; such "
+                        + "workers are not replaced (workers left: \(workers.count { $0.isAlive })); raise the limit")
+            }
+        } else if canReplace(worker) {
             if worker.isReplacement && !worker.wasReady {
                 RuntimeLog.warning(
                     "rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
@@ -116,10 +110,42 @@ extension Scheduler {
         updateWorkerCount()
     }
 
+    /// Takes a worker out of service: nothing more is read from it or sent to it, and the tasks it
+    /// held no longer count as in flight. Returns its record as it was, with those tasks.
+    func takeOutOfService(slot: Int) -> WorkerRecord {
+        let worker = workers[slot]
+        workers[slot].phase = .lost
+        abandonIncomingPieces(slot: slot)
+        workers[slot].tasks.removeAll()
+        if case .sharedMemory = channels[worker.channel].link {
+            // Whatever it still sends is dropped, even once a replacement holds its slot.
+            channels[worker.channel].liveWorkers -= 1
+            channels[worker.channel].slotBySource[worker.source] = nil
+            channels[worker.channel].link = .closed
+        }
+        abandonSends(to: slot)
+        inFlightCount -= worker.tasks.count
+        for task in worker.tasks { pools[task.pool]?.inFlight -= 1 }
+        return worker
+    }
+
+    /// Puts tasks a worker held back at the front of their queues, in order (or fails them when
+    /// their pool is broken or gone).
+    func requeue(_ tasks: some BidirectionalCollection<QueuedTask>) {
+        for task in tasks.reversed() {
+            if let pool = pools[task.pool], pool.broken == nil {
+                pool.queue.prepend(task)
+            } else {
+                task.completion.fail(pools[task.pool]?.broken ?? .shutDown("run a task"))
+            }
+        }
+    }
+
     /// Whether a lost worker's slot can get a new worker: from rank 0 in the plain start, from its
-    /// supervisor under a launcher while that supervisor is alive.
-    private func canReplace(_ worker: WorkerRecord) -> Bool {
-        guard interruption == nil else { return false }
+    /// supervisor under a launcher while that supervisor is alive; not when a retiring worker's
+    /// replacement was started already.
+    func canReplace(_ worker: WorkerRecord) -> Bool {
+        guard interruption == nil, !worker.isReplaced else { return false }
         switch transport {
         case .spawned: return recruiter != nil
         case .mpi: return worker.supervisor.map { !lostSupervisors.contains($0) } == true && !mpiFailed
@@ -136,7 +162,7 @@ extension Scheduler {
     }
 
     /// When no worker is left and none is on its way, every pending and later task fails.
-    private func breakIfNoWorkerRemains() {
+    func breakIfNoWorkerRemains() {
         guard brokenEverywhere == nil, !workers.contains(where: \.isAlive), slotsAwaitingReplacement.isEmpty else {
             return
         }
@@ -200,7 +226,7 @@ extension Scheduler {
     }
 
     /// Ends a worker's process now: rank 0 kills its own child; a supervisor is told to.
-    private func endWorker(slot: Int) {
+    func endWorker(slot: Int) {
         let worker = workers[slot]
         switch transport {
         case .spawned: if worker.processID > 0 { kill(worker.processID, SIGKILL) }
@@ -278,7 +304,7 @@ extension Scheduler {
     }
 
     /// Sends a supervisor an order about one of its workers.
-    private func sendOrder(_ kind: FrameKind, rank: Int, slot: Int) {
+    func sendOrder(_ kind: FrameKind, rank: Int, slot: Int) {
         guard !mpiFailed, case .mpi(let job) = transport, let supervisor = workers[slot].supervisor else { return }
         let order = FrameEncoder.supervisorOrder(kind, rank: rank)
         // A supervisor that cannot be reached is lost; its lifeline says so.

@@ -178,6 +178,7 @@ extension Scheduler {
                 pool.recordServiceTime(runNanos)
             }
             workers[slot].headStartedAt = monotonicNanos()
+            if workers[slot].phase == .retiring && workers[slot].tasks.isEmpty { retire(slot) }
         case .ready:
             try workerReady(slot, processID: try ReadyFrame.processID(from: frame.bytes))
         case .log:

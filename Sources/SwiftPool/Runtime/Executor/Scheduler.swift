@@ -76,6 +76,17 @@ final class Scheduler {
     var interruption: PoolError?
     /// Tasks queued in all pools, as last reported to ``metrics``.
     var reportedQueueDepth = -1
+    /// Holds the plain start's workers to the pools' memory limit (supervisors hold theirs).
+    let memoryWatch: MemoryWatch?
+    /// The smallest `workerMemoryLimit` of the open pools, as last handed to the workers' parents.
+    var appliedMemoryLimit: UInt64?
+    /// Whether rank 0 has said that workers pass the memory limit before their first task.
+    var warnedOfIdleMemory = false
+    /// Whether pools' worker limits apply: not to tasks run in-process.
+    var enforcesWorkerLimits: Bool {
+        if case .local = transport { return false }
+        return true
+    }
 
     /// Whether a frame is due from a worker or supervisor: a task's reply, an initializer's, a
     /// starting worker's word that it is ready, or news a supervisor nudged about.
@@ -125,12 +136,14 @@ final class Scheduler {
         case .mpi(let job):
             lifelines = job.lifelines
             recruiter = nil
+            memoryWatch = nil
             nextRank = 1
             maxSlotsPerWorker = 16
             try addWorkers(on: job.communicator, peers: job.peers)
         case .spawned(let plan):
             lifelines = plan.lifelines
             recruiter = plan.recruiter
+            memoryWatch = plan.recruiter.memoryWatch
             nextRank = 1
             maxSlotsPerWorker = 16
             do {
@@ -145,6 +158,7 @@ final class Scheduler {
             updateWorkerCount()
         case .local:
             lifelines = nil
+            memoryWatch = nil
             nextRank = 1
             maxSlotsPerWorker = 1
             workers = [WorkerRecord(rank: 0, channel: 0, source: 0, host: "", processID: 0, isReplacement: false)]
@@ -192,7 +206,7 @@ final class Scheduler {
             }
             return true
         }
-        let alive = workers.count { $0.isAlive } + slotsAwaitingReplacement.count
+        let alive = workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
     }
 
@@ -274,6 +288,7 @@ final class Scheduler {
                 pools[plan.id] = pool
                 poolOrder.append(plan.id)
                 if pool.timeoutNanos != nil { poolsWithTimeouts += 1 }
+                if plan.workerMemoryLimit != nil { applyMemoryLimit() }
                 if let brokenEverywhere { breakPool(plan.id, brokenEverywhere) }
             case .submit(let task):
                 metrics?.submitted.increment()
@@ -295,6 +310,8 @@ final class Scheduler {
                     pool.isClosing = true
                     closingPools += 1
                 }
+            case .terminate(let id):
+                terminate(pool: id)
             case .lifeline(let event):
                 handle(event)
             case .workerEnded(let rank, let end):

@@ -10,6 +10,11 @@ struct WorkerRecord {
         case initializing
         /// Takes tasks.
         case ready
+        /// Has run a pool's `maxTasksPerWorker`: takes no more tasks, and is stopped once it
+        /// holds none, then replaced.
+        case retiring
+        /// Told to stop after its last task; its end is expected, and it is replaced.
+        case retired
         /// Gone, or given up.
         case lost
     }
@@ -41,6 +46,12 @@ struct WorkerRecord {
     var pendingInitializers: Set<UInt32> = []
     /// Shared values it has been sent and not told to forget.
     var sharedValues: Set<UInt64> = []
+    /// Items of each pool's tasks handed to it, for the pools' `maxTasksPerWorker`.
+    var itemsTaken: [UInt32: Int] = [:]
+    /// Whether it was ever handed a task: one past the memory limit before that is a crash loop.
+    var tookTasks = false
+    /// Whether its replacement was started already (it is retiring): its slot gets no other.
+    var isReplaced = false
 
     var isAlive: Bool { phase != .lost }
 

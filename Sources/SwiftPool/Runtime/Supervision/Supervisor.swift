@@ -110,6 +110,13 @@ final class Supervisor {
                     children[index].ending = true
                     kill(children[index].processID, SIGKILL)
                 }
+            case .retireWorker:
+                // Idle, and done: it stops as at the job's end, and its end is reported as any.
+                for child in children where child.rank == Int(header.id) {
+                    child.stream.send(OutgoingFrame(bytes: Self.stopFrame))
+                }
+            case .memoryLimit:
+                recruiter.memoryWatch.setLimit(header.id == 0 ? nil : header.id)
             default:
                 // Rank 0 sends a worker nothing before it is ready; what it sent for one that died
                 // meanwhile is run again elsewhere.
@@ -208,11 +215,17 @@ final class Supervisor {
 
     // MARK: Stopping
 
+    /// What a worker is told when it is to stop (it has no MPI to finalize).
+    private static var stopFrame: WireBuffer {
+        let stop = WireBuffer()
+        FrameHeader(kind: .stop, id: StopMode.exitNow.rawValue).write(into: stop)
+        return stop
+    }
+
     /// Ends every worker: asks them to stop (or kills them when rank 0 is not ending cleanly),
     /// waits for them, and sends rank 0 the last of their output.
     func stopWorkers(_ mode: StopMode) {
-        let stop = WireBuffer()
-        FrameHeader(kind: .stop, id: StopMode.exitNow.rawValue).write(into: stop)
+        let stop = Self.stopFrame
         for child in children {
             if mode != .finalize {
                 kill(child.processID, SIGKILL)

@@ -12,11 +12,14 @@ import CLinux
 /// - its standard output and error are pipes its parent reads, so what it wrote before it died is
 ///   still there to read after;
 /// - a thread of the parent waits for it with `waitpid` and reports exactly how it ended;
+/// - the parent holds it to the pools' `workerMemoryLimit` (``MemoryWatch``);
 /// - it holds only the descriptors it is handed: everything SwiftPool opens is close-on-exec from
 ///   the start, and the spawn closes every other descriptor above 4.
 struct WorkerRecruiter: Sendable {
     var command: String
     var arguments: [String]
+    /// Holds every worker this recruiter starts to the memory limit set on it.
+    var memoryWatch = MemoryWatch()
 
     /// The parent's side of a worker just started.
     struct Started {
@@ -98,10 +101,12 @@ struct WorkerRecruiter: Sendable {
             throw SystemCallError(call: "posix_spawn", code: spawned)
         }
         let child = process
+        let memoryWatch = memoryWatch
+        memoryWatch.watch(child)
         DedicatedThread.start(stackBytes: 64 * 1024) {
             var status: Int32 = 0
             while waitpid(child, &status, 0) == -1 && errno == EINTR {}
-            ended(child, WorkerEnd(waitStatus: status))
+            ended(child, memoryWatch.forget(child) ?? WorkerEnd(waitStatus: status))
         }.detach()
         let message = SpawnedWorker.message(rank: rank)
         let written = message.withUnsafeBytes { write(welcome.write, $0.baseAddress, $0.count) }
