@@ -36,6 +36,14 @@ public enum Report {
         }
     }
 
+    static func asyncOutcome<T>(_ body: () async throws -> T) async -> Outcome {
+        do {
+            return Outcome(ok: true, value: "\(try await body())")
+        } catch {
+            return failure(error)
+        }
+    }
+
     static func failure(_ error: any Error) -> Outcome {
         switch error {
         case let error as PoolError:

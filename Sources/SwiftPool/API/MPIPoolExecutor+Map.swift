@@ -55,8 +55,9 @@ extension MPIPoolExecutor {
         do {
             return try chunks.map { try $0.result(timeout: deadline.remaining.map { .nanoseconds($0) }) }
         } catch let error as PoolError where error.code == .timedOut {
+            let unfinished = Self.unfinishedItems(chunks)
             for chunk in chunks { chunk.cancel() }
-            throw PoolError.timedOut("map", after: timeout ?? .zero)
+            throw PoolError.mapTimedOut("map", after: timeout ?? .zero, unfinished: unfinished, of: arguments.count)
         } catch {
             for chunk in chunks { chunk.cancel() }
             throw error
@@ -85,7 +86,8 @@ extension MPIPoolExecutor {
                 }
                 defer { group.cancelAll() }
                 guard let parts = try await group.next()! else {
-                    throw PoolError.timedOut("map", after: timeout)
+                    throw PoolError.mapTimedOut(
+                        "map", after: timeout, unfinished: Self.unfinishedItems(chunks), of: arguments.count)
                 }
                 return parts
             }
@@ -93,6 +95,11 @@ extension MPIPoolExecutor {
             for chunk in chunks { chunk.cancel() }
             throw error
         }
+    }
+
+    /// How many items of these chunks are not done.
+    static func unfinishedItems<Output>(_ chunks: [Future<Output>]) -> Int {
+        chunks.reduce(0) { $0 + ($1.isDone ? 0 : $1.items) }
     }
 
     /// Splits the arguments into chunk tasks and submits them in order.

@@ -20,8 +20,17 @@ import Synchronization
 /// process, a pool runs its tasks in-process with the same semantics: arguments and results are
 /// still encoded and decoded, so nothing is shared by accident.
 public final class MPIPoolExecutor: Sendable {
-    /// How many workers this pool's tasks run on (1 when running in-process).
+    /// How many workers this pool's tasks run on (1 when running in-process): the code's
+    /// `maxWorkers`, else `SWIFTPOOL_WORKERS`, at most the workers there are.
     public let maxWorkers: Int
+
+    /// The workers serving this pool now (mpi4py's `num_workers`): ``maxWorkers`` while all are
+    /// alive and ready; fewer while a lost one is being replaced or after a crash loop; 0 once the
+    /// pool is shut down or broken.
+    public var workerCount: Int {
+        if isShutDown.load(ordering: .acquiring) || status.broken != nil { return 0 }
+        return status.servingWorkers.load(ordering: .relaxed)
+    }
 
     /// How many of this pool's items one worker process runs before it is replaced; nil for no
     /// limit. See ``init(maxWorkers:initializer:maxRetries:taskTimeout:maxTasksPerWorker:workerMemoryLimit:logger:)``.
@@ -133,7 +142,9 @@ public final class MPIPoolExecutor: Sendable {
         self.runtime = runtime
         self.maxTasksPerWorker = maxTasksPerWorker
         self.id = runtime.makePoolID()
-        self.maxWorkers = min(maxWorkers ?? .max, runtime.inbox.workerCount)
+        let configured = try LaunchPlan.configuredWorkers()
+        self.maxWorkers = min(maxWorkers ?? configured ?? .max, runtime.inbox.workerCount)
+        status.servingWorkers.store(self.maxWorkers, ordering: .relaxed)
         let initializerFrame = try initializer.map { try Self.initializeFrame($0, pool: id) }
         runtime.inbox.post(
             .openPool(
@@ -255,6 +266,10 @@ public final class MPIPoolExecutor: Sendable {
 
     func checkAcceptsWork(_ action: String) throws {
         if isShutDown.load(ordering: .acquiring) { throw PoolError.shutDown(action) }
+        if PoolRuntime.isExiting.load(ordering: .acquiring) {
+            throw PoolError(
+                .shutDown, "cannot \(action): the program is exiting, and its pools are finishing the work they have")
+        }
         // Checked here too: the scheduler hears of the signal a moment after the program may.
         if let signal = Interruption.signal { throw Interruption.error(signal: signal) }
         if let broken = status.broken { throw broken }

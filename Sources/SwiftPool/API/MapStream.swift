@@ -17,20 +17,23 @@ extension MPIPoolExecutor {
     ///   - ordered: `false` (the default) yields results as chunks finish; `true` yields them in
     ///     input order.
     ///   - readAhead: how many chunks may be in flight; two per worker by default.
+    ///   - timeout: how long the whole stream may take, counted from this call. Results that
+    ///     arrive in time are yielded; then iteration throws ``PoolError/Code/timedOut``, saying
+    ///     how many items were unfinished, and the queued chunks are cancelled, as `map` does.
     ///   - progress: a tracker to count the items in (`.bar` draws a bar on the terminal); it
     ///     finishes when the stream ends.
     public func mapStream<F: RemoteFunction, S: Sequence<F.Argument>>(
         _ function: F, _ items: S, chunkSize: Int? = nil, ordered: Bool = false, readAhead: Int? = nil,
-        progress: TaskProgress? = nil
+        timeout: Duration? = nil, progress: TaskProgress? = nil
     ) -> MapStream<F, S> {
         MapStream(
             pool: self, function: function, items: items, chunkSize: chunkSize, ordered: ordered, readAhead: readAhead,
-            progress: progress)
+            timeout: timeout, deadline: Deadline(after: timeout), progress: progress)
     }
 }
 
-/// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:progress:)``, produced as
-/// they are iterated.
+/// The results of ``MPIPoolExecutor/mapStream(_:_:chunkSize:ordered:readAhead:timeout:progress:)``,
+/// produced as they are iterated.
 public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequence {
     /// Each element is one item's result.
     public typealias Element = F.Output
@@ -41,6 +44,8 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
     let chunkSize: Int?
     let ordered: Bool
     let readAhead: Int?
+    let timeout: Duration?
+    let deadline: Deadline
     let progress: TaskProgress?
 
     /// Starts reading the input; nothing is submitted before the first `next()`.
@@ -48,7 +53,7 @@ public struct MapStream<F: RemoteFunction, S: Sequence<F.Argument>>: AsyncSequen
         Iterator(
             state: StreamState(
                 pool: pool, function: function, input: items.makeIterator(), chunkSize: chunkSize, ordered: ordered,
-                readAhead: readAhead, progress: progress))
+                readAhead: readAhead, timeout: timeout.map { ($0, deadline) }, progress: progress))
     }
 
     /// Reads input, keeps chunks in flight and hands out their results.
@@ -73,6 +78,11 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
     private var setupError: (any Error)?
     private var name = ""
     private let progress: TaskProgress?
+    /// The stream's timeout and when it passes.
+    private let timeout: (duration: Duration, deadline: Deadline)?
+    /// Items submitted, and those of chunks whose results were taken, for a timeout's message.
+    private var itemsSubmitted = 0
+    private var itemsTaken = 0
 
     private struct Chunk {
         var future: Future<[F.Output]>
@@ -94,9 +104,10 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
 
     init(
         pool: MPIPoolExecutor, function: F, input: S.Iterator, chunkSize: Int?, ordered: Bool, readAhead: Int?,
-        progress: TaskProgress?
+        timeout: (Duration, Deadline)?, progress: TaskProgress?
     ) {
         self.pool = pool
+        self.timeout = timeout
         self.progress = progress
         self.function = function
         self.input = input
@@ -136,11 +147,14 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 progress?.finish()
                 return nil
             }
-            let index = ordered ? submissionOrder.removeFirst() : try await nextFinished()
-            let chunk = pending.removeValue(forKey: index)!
             do {
+                let index = ordered ? submissionOrder.removeFirst() : try await nextFinished()
+                if ordered { try await waitUntilDone(index) }
+                let chunk = pending.removeValue(forKey: index)!
                 buffer = try await chunk.future.value
                 bufferPosition = 0
+                itemsTaken += chunk.future.items
+                adapt(after: chunk)
             } catch {
                 isOver = true
                 for other in pending.values { other.future.cancel() }
@@ -148,7 +162,6 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 progress?.finish()
                 throw error
             }
-            adapt(after: chunk)
         }
     }
 
@@ -172,16 +185,35 @@ final class StreamState<F: RemoteFunction, S: Sequence<F.Argument>> {
                 future.onResolved { finished.push(index) }
             }
             pending[index] = Chunk(future: future, submittedAt: monotonicNanos())
+            itemsSubmitted += arguments.count
             try pool.enqueue(
                 function, named: name, shape: .chunk, argument: arguments, items: arguments.count, completion: future)
         }
     }
 
     private func nextFinished() async throws -> Int {
-        switch await finished.next() {
+        switch await finished.next(deadline: timeout?.deadline ?? Deadline(after: nil)) {
         case .value(let index): return index
-        case .cancelled, .timedOut: throw CancellationError()
+        case .cancelled: throw CancellationError()
+        case .timedOut: throw timedOut()
         }
+    }
+
+    /// Waits until the chunk at `index` is done (in-order streams), or the timeout passes: the
+    /// chunk's end is the one thing the mailbox then receives.
+    private func waitUntilDone(_ index: Int) async throws {
+        guard let future = pending[index]?.future, !future.isDone else { return }
+        let finished = finished
+        future.onResolved { finished.push(index) }
+        _ = try await nextFinished()
+    }
+
+    /// The timeout's error: the items submitted and not yet handed out count as unfinished, as
+    /// do those the stream had not read yet (it does not know how many; they are not counted).
+    private func timedOut() -> PoolError {
+        PoolError.mapTimedOut(
+            "mapStream", after: timeout?.duration ?? .zero, unfinished: itemsSubmitted - itemsTaken,
+            of: itemsSubmitted)
     }
 
     private func adapt(after chunk: Chunk) {

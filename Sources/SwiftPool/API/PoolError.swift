@@ -80,6 +80,23 @@ extension PoolError {
             "\(what) did not finish within \(timeout); the task keeps running, wait again or raise the timeout")
     }
 
+    /// A wait on many that timed out, saying how many were left ("2 of 4 futures unfinished", as
+    /// CPython says), and what became of them.
+    static func timedOut(
+        _ what: String, after timeout: Duration, unfinished: Int, of total: Int, counting noun: String, then: String
+    ) -> PoolError {
+        PoolError(
+            .timedOut, "\(what) did not finish within \(timeout): \(unfinished) of \(total) \(noun) unfinished; \(then)"
+        )
+    }
+
+    /// A map or streaming map past its timeout: its queued chunks are cancelled.
+    static func mapTimedOut(_ what: String, after timeout: Duration, unfinished: Int, of total: Int) -> PoolError {
+        timedOut(
+            what, after: timeout, unfinished: unfinished, of: total, counting: "items",
+            then: "their queued chunks are cancelled (running ones finish, unread)")
+    }
+
     /// A keyed, unkeyed or dictionary container of more entries than its 32-bit count can hold:
     /// the one thing SwiftPool cannot send, whatever its size in bytes.
     static let tooManyEntries = PoolError(

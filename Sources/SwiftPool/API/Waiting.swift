@@ -82,13 +82,15 @@ public struct AsCompleted<Value: Sendable>: AsyncSequence, Sendable {
     public func makeAsyncIterator() -> Iterator {
         let finished = Mailbox<Future<Value>>()
         for future in futures { future.onResolved { finished.push(future) } }
-        return Iterator(finished: finished, remaining: futures.count, deadline: deadline, timeout: timeout)
+        return Iterator(
+            finished: finished, remaining: futures.count, total: futures.count, deadline: deadline, timeout: timeout)
     }
 
     /// Hands out futures as they finish.
     public struct Iterator: AsyncIteratorProtocol {
         let finished: Mailbox<Future<Value>>
         var remaining: Int
+        let total: Int
         let deadline: Deadline
         let timeout: Duration?
 
@@ -100,7 +102,10 @@ public struct AsCompleted<Value: Sendable>: AsyncSequence, Sendable {
                 remaining -= 1
                 return future
             case .cancelled: throw CancellationError()
-            case .timedOut: throw PoolError.timedOut("as-completed iteration", after: timeout ?? .zero)
+            case .timedOut:
+                throw PoolError.timedOut(
+                    "as-completed iteration", after: timeout ?? .zero, unfinished: remaining, of: total,
+                    counting: "futures", then: "they keep running; wait again or raise the timeout")
             }
         }
     }

@@ -42,6 +42,10 @@ enum PoolSettings {
 
     /// `SWIFTPOOL_LAUNCH` (`auto`): `auto`, `world` or `spawn`, checked by ``LaunchPlan/mode()``.
     static var launch: String? { text("SWIFTPOOL_LAUNCH") }
+    /// `SWIFTPOOL_WORKERS` (cores): how many workers the plain start starts when the code names
+    /// no `maxWorkers`, and the default `maxWorkers` under a launcher; checked by
+    /// ``LaunchPlan/configuredWorkers()``.
+    static var workers: String? { text("SWIFTPOOL_WORKERS") }
     /// `SWIFTPOOL_WORKERS_PER_RANK` (1): how many worker processes each rank but 0 supervises
     /// under a launcher, a number or `cores`; checked by ``LaunchPlan/workersPerRank()``.
     static var workersPerRank: String? { text("SWIFTPOOL_WORKERS_PER_RANK") }

@@ -13,6 +13,8 @@ enum ExecutorCommand: Sendable {
     /// `terminate()`: cancel the pool's queued tasks, end (and replace) the workers running its
     /// tasks, and fail those tasks.
     case terminate(pool: UInt32)
+    /// `bootup()`: have every worker the pool may use ready and initialized, then resolve `done`.
+    case bootup(pool: UInt32, done: Future<NoOutput>)
     /// A value shared with a pool's workers: sent to each before its first task that names it.
     case share(SharedValuePlan)
     /// A shared value released: drop it everywhere once no task that names it is left.
@@ -46,9 +48,12 @@ struct PoolPlan: Sendable {
     var status: PoolStatus
 }
 
-/// Whether a pool has broken, shared by the pool object and the executor loop.
+/// Whether a pool has broken, and how many workers serve it, shared by the pool object and the
+/// executor loop.
 final class PoolStatus: Sendable {
     private let brokenError = Mutex<PoolError?>(nil)
+    /// Ready workers the pool may use, as the loop last counted them.
+    let servingWorkers = Atomic<Int>(0)
 
     var broken: PoolError? { brokenError.withLock { $0 } }
 

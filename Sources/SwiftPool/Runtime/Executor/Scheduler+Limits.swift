@@ -46,6 +46,7 @@ extension Scheduler {
     func retire(_ slot: Int) {
         let worker = workers[slot]
         workers[slot].phase = .retired
+        updateWorkerCount()
         RuntimeLog.debug("rank \(worker.rank) ran its maxTasksPerWorker; it stops, and a fresh worker takes its place")
         switch channels[worker.channel].link {
         case .sharedMemory(let stream):

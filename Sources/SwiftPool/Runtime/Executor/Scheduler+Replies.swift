@@ -217,6 +217,7 @@ extension Scheduler {
         if workers[slot].phase == .initializing && workers[slot].pendingInitializers.isEmpty {
             workers[slot].phase = .ready
             workers[slot].wasReady = true
+            updateWorkerCount()
         }
     }
 

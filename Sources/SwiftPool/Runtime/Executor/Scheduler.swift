@@ -82,6 +82,8 @@ final class Scheduler {
     var appliedMemoryLimit: UInt64?
     /// Whether rank 0 has said that workers pass the memory limit before their first task.
     var warnedOfIdleMemory = false
+    /// Pools whose `bootup()` waits for their workers, with what to resolve when they are ready.
+    var bootingPools: [(pool: UInt32, done: Future<NoOutput>)] = []
     /// Whether pools' worker limits apply: not to tasks run in-process.
     var enforcesWorkerLimits: Bool {
         if case .local = transport { return false }
@@ -208,6 +210,10 @@ final class Scheduler {
         }
         let alive = workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
+        let serving = workers.count { $0.phase == .ready || $0.phase == .retiring }
+        for pool in pools.values {
+            pool.plan.status.servingWorkers.store(min(serving, pool.workerLimit), ordering: .relaxed)
+        }
     }
 
     /// Waits until every worker started is ready (or was lost and replaced, or the time is up),
@@ -250,6 +256,7 @@ final class Scheduler {
             }
             if poolsWithTimeouts > 0 { stopOverdueTasks() }
             if startingWorkers > 0 { giveUpOnSlowStarts() }
+            if !bootingPools.isEmpty, !mpiFailed { bootUp() }
             if releasedSharedValues > 0 && progressed { forgetUnusedSharedValues() }
             if let metrics, progressed { reportQueueDepth(to: metrics) }
             if finishing && inFlightCount == 0 && pools.values.allSatisfy({ $0.queue.isEmpty }) { break }
@@ -289,6 +296,7 @@ final class Scheduler {
                 poolOrder.append(plan.id)
                 if pool.timeoutNanos != nil { poolsWithTimeouts += 1 }
                 if plan.workerMemoryLimit != nil { applyMemoryLimit() }
+                updateWorkerCount()
                 if let brokenEverywhere { breakPool(plan.id, brokenEverywhere) }
             case .submit(let task):
                 metrics?.submitted.increment()
@@ -312,6 +320,8 @@ final class Scheduler {
                 }
             case .terminate(let id):
                 terminate(pool: id)
+            case .bootup(let id, let done):
+                bootingPools.append((id, done))
             case .lifeline(let event):
                 handle(event)
             case .workerEnded(let rank, let end):

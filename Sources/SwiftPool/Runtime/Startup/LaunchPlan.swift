@@ -91,6 +91,19 @@ enum LaunchPlan {
         return max(Int(sysconf(Int32(_SC_NPROCESSORS_ONLN))), 1)
     }
 
+    /// `SWIFTPOOL_WORKERS`: the workers a pool uses when its code names no `maxWorkers` (in the
+    /// plain start, how many are started); nil when unset.
+    static func configuredWorkers() throws(PoolError) -> Int? {
+        guard let text = PoolSettings.workers?.filter({ !$0.isWhitespace }), !text.isEmpty else { return nil }
+        guard let count = Int(text), (1...4096).contains(count) else {
+            throw PoolError(
+                .invalidArgument,
+                "SWIFTPOOL_WORKERS is \"\(text)\"; use a number of workers from 1 to 4096, or unset it for one per core"
+            )
+        }
+        return count
+    }
+
     /// How many worker processes this rank supervises under a launcher: `SWIFTPOOL_WORKERS_PER_RANK`,
     /// a number, or `cores` for one per CPU in this process's affinity (what the launcher gave it:
     /// `srun --cpus-per-task=64`, `mpirun --bind-to none`); 1 when unset.

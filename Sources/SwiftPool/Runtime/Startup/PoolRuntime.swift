@@ -47,6 +47,9 @@ final class PoolRuntime: Sendable {
 
     /// How long the start-up took on rank 0, workers included; 0 before it finished.
     static let startupNanos = Atomic<UInt64>(0)
+    /// Set as the program exits (`exit`, or the end of `main`), before the pools drain: work
+    /// submitted from then on is refused.
+    static let isExiting = Atomic<Bool>(false)
 
     /// The status rank 0's program is exiting with, for the exit without `MPI_Finalize`.
     static let exitStatus = Atomic<Int32>(0)
@@ -101,6 +104,7 @@ final class PoolRuntime: Sendable {
     /// job was lost, `MPI_Finalize` would wait for it forever: the process ends here instead, with
     /// the program's own status.
     static func finishAtExit(status: Int32) {
+        isExiting.store(true, ordering: .releasing)
         let runtime = state.withLock { state -> PoolRuntime? in
             guard case .executor(let runtime) = state else { return nil }
             state = .finished
@@ -149,9 +153,17 @@ final class PoolRuntime: Sendable {
         let startedAt = monotonicNanos()
         // The plain start needs no MPI: rank 0 starts its workers itself and shares memory with
         // each. Under a launcher, the thread owns MPI from start to end.
-        let count = requestedWorkers ?? LaunchPlan.defaultSpawnCount
+        let underLauncher = LaunchPlan.startedByLauncher || mode == .world
+        // A bad SWIFTPOOL_WORKERS is refused here in the plain start; under a launcher every rank
+        // reads it, so rank 0's pool refuses it (a supervisor failing here would hang the job).
+        let configured: Int?
+        do { configured = try LaunchPlan.configuredWorkers() } catch {
+            if !underLauncher { return .failure(error) }
+            configured = nil
+        }
+        let count = requestedWorkers ?? configured ?? LaunchPlan.defaultSpawnCount
         let thread =
-            LaunchPlan.startedByLauncher || mode == .world
+            underLauncher
             ? DedicatedThread.start { ownMPI(mode: mode, spawnCount: count, tell) }
             : DedicatedThread.start { runSpawningExecutor(workers: count, tell) }
         reported.wait()
