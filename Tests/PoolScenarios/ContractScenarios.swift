@@ -55,6 +55,14 @@ enum ContractScenarios {
                 let wider = try MPIPoolExecutor(maxWorkers: 64)
                 Report.fact("setting.explicitMaxWorkers", wider.maxWorkers)
                 wider.shutdown()
+                // CPython's and mpi4py's test_max_workers_negative, and the limits' own.
+                let refusals = [
+                    Report.outcome { try MPIPoolExecutor(maxWorkers: 0) },
+                    Report.outcome { try MPIPoolExecutor(maxWorkers: -1) },
+                    Report.outcome { try MPIPoolExecutor(maxTasksPerWorker: 0) },
+                    Report.outcome { try MPIPoolExecutor(workerMemoryLimit: 0) },
+                ]
+                Report.fact("setting.refusals", refusals.map { $0.poolCode ?? "accepted" })
             }
         }
         Report.fact("setting.outcome", outcome)
@@ -89,11 +97,26 @@ enum ContractScenarios {
                     for try await _ in asCompleted(futures, timeout: .seconds(1)) {}
                 })
             for future in futures { future.cancel() }
+            // CPython's test_20369 and test_duplicate_futures: a future named twice counts once.
+            let once = try pool.submit(SleepThenEcho(seconds: 0), 5)
+            var yielded = 0
+            for try await _ in asCompleted([once, once, once]) { yielded += 1 }
+            Report.fact("timeouts.duplicatesYielded", yielded)
+            Report.fact("timeouts.duplicatesDone", await waitedTwice(once))
             Report.fact(
                 "timeouts.map",
                 Report.outcome {
                     try pool.map(SleepThenEcho(seconds: 0.3), Array(0..<8), chunkSize: 1, timeout: .seconds(0.5))
                 })
+        }
+    }
+
+    /// `wait` on one future named twice, off the async context (it blocks its thread).
+    private static func waitedTwice(_ future: Future<Int>) async -> Int {
+        await withCheckedContinuation { continuation in
+            Thread.detachNewThread {
+                continuation.resume(returning: wait([future, future], returnWhen: .allCompleted).done.count)
+            }
         }
     }
 

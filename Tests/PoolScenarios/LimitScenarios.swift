@@ -121,6 +121,14 @@ enum LimitScenarios {
         Report.fact("terminate.queuedCancelled", queued.isCancelled)
         Report.fact("terminate.submitAfter", Report.outcome { try pool.submit(Square(), 1) })
         pool.terminate()
+        // CPython 3.14's test_force_shutdown_workers_not_started_yet and _dead_workers: terminate()
+        // on a pool with no task running ends nothing; after a worker died, it raises nothing.
+        let idle = try MPIPoolExecutor()
+        idle.terminate()
+        let dying = try MPIPoolExecutor(maxWorkers: 1, maxRetries: 0)
+        Report.fact(
+            "terminate.deadWorker", Report.outcome { try dying.submit(Deadly(deadly: [0], how: .exit3), 0).result() })
+        dying.terminate()
         let second = try MPIPoolExecutor()
         let placed = try second.map(Identify(seconds: 0.02), Array(0..<(before.count * 8)), chunkSize: 1)
         Report.fact("terminate.secondPoolWorkers", Set(placed.map(\.processID)).count)

@@ -45,6 +45,8 @@ extension MPIRunTests {
             #expect(try alone.fact("setting.maxWorkers", as: Int.self) == 3)
             #expect(try alone.fact("setting.processes", as: Int.self) == 3)
             #expect(try alone.fact("setting.explicitMaxWorkers", as: Int.self) == 3, "no more workers were started")
+            #expect(
+                try alone.fact("setting.refusals", as: [String].self) == Array(repeating: "invalid argument", count: 4))
             let launched = try MPIJob.run(
                 scenarios, processes: 3, arguments: ["workers-setting"], environment: ["SWIFTPOOL_WORKERS": "1"])
             launched.expectSuccess()
@@ -75,6 +77,8 @@ extension MPIRunTests {
                 #expect(try job.fact("timeouts.orderedPrefix", as: Bool.self), "\(launcher)")
                 let waited = try job.fact("timeouts.asCompleted", as: Outcome.self)
                 #expect(waited.message?.contains("2 of 4 futures unfinished") == true, "\(launcher): \(waited)")
+                #expect(try job.fact("timeouts.duplicatesYielded", as: Int.self) == 1, "\(launcher)")
+                #expect(try job.fact("timeouts.duplicatesDone", as: Int.self) == 1, "\(launcher)")
                 let map = try job.fact("timeouts.map", as: Outcome.self)
                 #expect(map.poolCode == "timed out", "\(launcher): \(map)")
                 #expect(map.message?.contains("of 8 items unfinished") == true, "\(launcher): \(map)")
