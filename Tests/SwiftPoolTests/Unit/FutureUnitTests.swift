@@ -19,6 +19,24 @@ struct FutureUnitTests {
         #expect(future.isDone && !future.isRunning && !future.isCancelled)
     }
 
+    /// CPython's `test_repr`.
+    @Test("a future describes its state: queued, running, cancelled, finished with its value, or failed")
+    func describesItsState() {
+        let queued = Future<Int>(tracker: nil)
+        #expect("\(queued)" == "Future(queued)")
+        let running = Future<Int>(tracker: nil)
+        #expect(running.markRunning())
+        #expect("\(running)" == "Future(running)")
+        let cancelled = Future<Int>(tracker: nil)
+        #expect(cancelled.cancel())
+        #expect("\(cancelled)" == "Future(cancelled)")
+        #expect(running.resolve(.success(42)))
+        #expect("\(running)" == "Future(finished: 42)")
+        let failed = Future<Int>(tracker: nil)
+        #expect(failed.resolve(.failure(PoolError.cancelled)))
+        #expect("\(failed)".hasPrefix("Future(failed: "))
+    }
+
     @Test("cancel succeeds only while queued")
     func cancel() throws {
         let queued = Future<Int>(tracker: nil)
