@@ -52,7 +52,7 @@ enum ContractScenarios {
                 Report.fact("setting.maxWorkers", pool.maxWorkers)
                 let seen = try pool.map(Identify(seconds: 0.01), Array(0..<40), chunkSize: 1)
                 Report.fact("setting.processes", Set(seen.map(\.processID)).count)
-                let wider = try MPIPoolExecutor(maxWorkers: 64)
+                let wider = try MPIPoolExecutor(maxWorkers: 4)
                 Report.fact("setting.explicitMaxWorkers", wider.maxWorkers)
                 wider.shutdown()
                 // CPython's and mpi4py's test_max_workers_negative, and the limits' own.

@@ -21,6 +21,8 @@ enum ErrorScenarios {
         Report.fact("coding.result", Report.outcome { try badResult.result() })
         Report.fact("coding.undecodable", Report.outcome { try undecodable.result() })
         Report.fact("coding.after", Report.outcome { try after.result() })
+        // Inside a map, the error names the program's own item type, not SwiftPool's wrapper.
+        Report.fact("coding.inMap", Report.outcome { try pool.map(AcceptUnencodable(), [Unencodable()]) })
     }
 
     /// A type that cannot be found by name is refused at submit, on rank 0.

@@ -72,6 +72,10 @@ struct PoolScenarios {
         case "print-and-exit": try SupervisionScenarios.printAndExit()
         case "descriptors": try SupervisionScenarios.descriptors()
         case "max-tasks": try LimitScenarios.maxTasks()
+        case "guarded-append":
+            try NewcomerScenarios.guardedAppend(
+                path: CommandLine.arguments.dropFirst(2).first ?? "/tmp/swiftpool-guarded")
+        case "grow": try NewcomerScenarios.grow()
         case "bootup": try await ContractScenarios.bootup()
         case "workers-setting": try ContractScenarios.workersSetting()
         case "timeouts": try await ContractScenarios.timeouts()

@@ -65,6 +65,9 @@ public final class MPIPoolExecutor: Sendable {
 
     let runtime: PoolRuntime
     let id: UInt32
+    /// The most workers the plain start starts for one pool.
+    static let mostWorkers = 4096
+    private static let saidFewerWorkers = Atomic<Bool>(false)
     let status = PoolStatus()
     let outstanding = OutstandingTasks()
     private let isShutDown = Atomic<Bool>(false)
@@ -75,7 +78,11 @@ public final class MPIPoolExecutor: Sendable {
     /// program ends, then exits 0.
     ///
     /// - Parameters:
-    ///   - maxWorkers: the most workers this pool uses; all of them when nil.
+    ///   - maxWorkers: how many workers this pool uses; when nil, `SWIFTPOOL_WORKERS`, else all
+    ///     there are (the plain start starts one per core). In the plain start a pool gets what it
+    ///     asks for: workers beyond those already running are started for it. Under a launcher
+    ///     the ranks are fixed, so a pool asking for more gets the workers there are (said once at
+    ///     `debug`).
     ///   - initializer: run once on each worker before this pool's first task there. If it throws,
     ///     the pool is broken: every pending and later task fails with ``PoolError/Code/brokenPool``.
     ///   - maxRetries: how many times a task runs again, on another worker, after the worker
@@ -142,8 +149,18 @@ public final class MPIPoolExecutor: Sendable {
         self.runtime = runtime
         self.maxTasksPerWorker = maxTasksPerWorker
         self.id = runtime.makePoolID()
-        let configured = try LaunchPlan.configuredWorkers()
-        self.maxWorkers = min(maxWorkers ?? configured ?? .max, runtime.inbox.workerCount)
+        let asked = try maxWorkers ?? LaunchPlan.configuredWorkers()
+        let available = runtime.inbox.workerCount
+        if let asked, runtime.inbox.canStartWorkers.load(ordering: .relaxed) {
+            // The plain start starts the workers a pool asks for beyond those it has.
+            self.maxWorkers = min(asked, Self.mostWorkers)
+        } else {
+            self.maxWorkers = min(asked ?? .max, available)
+            if let asked, asked > available, !Self.saidFewerWorkers.exchange(true, ordering: .relaxed) {
+                RuntimeLog.debug(
+                    "a pool asked for \(asked) workers; the launcher started \(available), so it gets \(available)")
+            }
+        }
         status.servingWorkers.store(self.maxWorkers, ordering: .relaxed)
         let initializerFrame = try initializer.map { try Self.initializeFrame($0, pool: id) }
         runtime.inbox.post(

@@ -1,6 +1,10 @@
 import Logging
 import Synchronization
 
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// Where the calling code runs, for a task that wants to say which worker ran it
 /// (`MPI.COMM_WORLD.Get_rank()` and `MPI.Get_processor_name()` in an mpi4py task).
 public enum PoolProcess {
@@ -12,6 +16,28 @@ public enum PoolProcess {
         let value = knownRank.load(ordering: .relaxed)
         return value < 0 ? nil : value
     }
+
+    /// Whether this process is one that will never run the program's body: a worker the plain
+    /// start spawned, a rank other than 0 under a launcher, or a worker such a rank supervises.
+    /// It is right from the first line of `main`, before any pool, on every launch path: it is
+    /// read from how the process was started (the descriptor a spawned worker inherits, or the
+    /// launcher's rank variables).
+    ///
+    /// Code before the first pool runs in **every** process: each worker is a copy of the program,
+    /// started from `main`. Guard what only the program should do there, as Python guards a spawn
+    /// start with `if __name__ == "__main__":`, or put it in the pool's body:
+    ///
+    /// ```swift
+    /// if !PoolProcess.isWorker { print(banner) }
+    /// try MPIPoolExecutor.run { pool in ... }
+    /// ```
+    public static let isWorker: Bool = {
+        if PoolSettings.welcomeDescriptor != nil { return true }
+        for variable in ["OMPI_COMM_WORLD_RANK", "PMIX_RANK", "PMI_RANK"] {
+            if let value = getenv(variable).map({ String(cString: $0) }), let rank = Int(value) { return rank != 0 }
+        }
+        return false
+    }()
 
     /// The name of the host this process runs on.
     public static var hostName: String { currentHostName() }

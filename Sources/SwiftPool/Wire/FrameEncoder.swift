@@ -21,7 +21,8 @@ enum FrameEncoder {
         do {
             attachment = try writer.writeTopLevel(argument)
         } catch {
-            throw encodingFailed("the argument of \(String(reflecting: F.self)) (\(A.self))", error)
+            let shown = (A.self as? any ShownAsArgument.Type)?.shownName ?? "\(A.self)"
+            throw encodingFailed("the argument of \(String(reflecting: F.self)) (\(shown))", error)
         }
         return finished(frame, attachment: attachment)
     }

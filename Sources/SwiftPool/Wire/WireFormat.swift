@@ -186,6 +186,16 @@ extension Dictionary: WireDictionary where Key: Codable, Value: Codable {
     }
 }
 
+/// A wrapper the program never wrote, named in errors as what it wraps.
+protocol ShownAsArgument {
+    static var shownName: String { get }
+}
+
+extension ArraySliceEncoding: ShownAsArgument {
+    /// A chunk of a `map`: its items, as the program's own type.
+    static var shownName: String { "a chunk of [\(Element.self)]" }
+}
+
 /// Lets the encoder see through ``ArraySliceEncoding`` to the raw fast path.
 protocol RawWireSliceEncoding {
     var rawSlice: (any RawWireWritable)? { get }

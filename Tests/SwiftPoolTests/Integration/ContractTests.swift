@@ -44,7 +44,7 @@ extension MPIRunTests {
             alone.expectSuccess()
             #expect(try alone.fact("setting.maxWorkers", as: Int.self) == 3)
             #expect(try alone.fact("setting.processes", as: Int.self) == 3)
-            #expect(try alone.fact("setting.explicitMaxWorkers", as: Int.self) == 3, "no more workers were started")
+            #expect(try alone.fact("setting.explicitMaxWorkers", as: Int.self) == 4, "the plain start grows on demand")
             #expect(
                 try alone.fact("setting.refusals", as: [String].self) == Array(repeating: "invalid argument", count: 4))
             let launched = try MPIJob.run(
@@ -82,6 +82,8 @@ extension MPIRunTests {
                 let map = try job.fact("timeouts.map", as: Outcome.self)
                 #expect(map.poolCode == "timed out", "\(launcher): \(map)")
                 #expect(map.message?.contains("of 8 items unfinished") == true, "\(launcher): \(map)")
+                // After a map there is nothing to wait on again.
+                #expect(map.message?.contains("wait again") == false, "\(launcher): \(map)")
                 #expect(job.leftovers.isEmpty, "\(launcher)")
             }
         }

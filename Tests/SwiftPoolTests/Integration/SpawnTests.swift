@@ -47,6 +47,8 @@ extension MPIRunTests {
             let outcome = try job.fact("start.outcome", as: Outcome.self)
             #expect(outcome.poolCode == "spawn failed")
             #expect(outcome.message?.contains("posix_spawn failed: No such file or directory") == true)
+            #expect(outcome.message?.contains("is gone or cannot be run") == true, "\(outcome)")
+            #expect(outcome.message?.contains("ask for fewer") == false, "\(outcome)")
             #expect(try job.fact("start.seconds", as: Double.self) < 1)
             #expect(job.leftovers.isEmpty)
         }

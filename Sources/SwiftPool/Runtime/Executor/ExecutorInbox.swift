@@ -16,6 +16,10 @@ final class ExecutorInbox: Sendable {
     /// The number of workers tasks can run on now (1 when tasks run in-process).
     var workerCount: Int { liveWorkers.load(ordering: .relaxed) }
 
+    /// Whether the scheduler starts workers itself (the plain start), so a pool that asks for more
+    /// than there are gets them.
+    let canStartWorkers = Atomic<Bool>(false)
+
     func post(_ command: ExecutorCommand) {
         if case .lifeline(.lost(let rank, _)) = command { gone.withLock { _ = $0.insert(rank) } }
         commands.withLock { $0.append(command) }

@@ -255,6 +255,7 @@ extension Scheduler {
                 try startWorkers(in: slots, asReplacements: true)
             } catch {
                 self.recruiter = nil
+                inbox.canStartWorkers.store(false, ordering: .relaxed)
                 RuntimeLog.warning(
                     "could not start a replacement worker (\(error)); the pool goes on with the "
                         + "\(workers.count { $0.isAlive }) workers it has")
@@ -276,6 +277,21 @@ extension Scheduler {
                 RuntimeLog.debug("asked the supervisor of rank \(supervisor) for rank \(rank) in slot \(slot)")
             }
         case .local: break
+        }
+        updateWorkerCount()
+    }
+
+    /// The plain start grows on demand: a pool that asks for more workers than are alive (or on
+    /// their way) has the rest started now, in new slots.
+    func startWorkers(upTo target: Int) {
+        let present = workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
+        guard target > present else { return }
+        do {
+            try startWorkers(in: Array(workers.count..<(workers.count + target - present)), asReplacements: false)
+        } catch {
+            RuntimeLog.warning(
+                "could not start more workers (\(error)); the pool goes on with the \(workers.count { $0.isAlive }) "
+                    + "it has")
         }
         updateWorkerCount()
     }

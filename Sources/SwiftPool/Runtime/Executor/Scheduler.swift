@@ -146,6 +146,7 @@ final class Scheduler {
             lifelines = plan.lifelines
             recruiter = plan.recruiter
             memoryWatch = plan.recruiter.memoryWatch
+            inbox.canStartWorkers.store(true, ordering: .relaxed)
             nextRank = 1
             maxSlotsPerWorker = 16
             do {
@@ -154,8 +155,8 @@ final class Scheduler {
                 for worker in workers { kill(worker.processID, SIGKILL) }
                 throw PoolError(
                     .spawnFailed,
-                    "could not start \(plan.count) worker\(plan.count == 1 ? "" : "s") (\(error)); ask for fewer with "
-                        + "maxWorkers, or start the program under mpirun -np N instead")
+                    "could not start \(plan.count) worker\(plan.count == 1 ? "" : "s") (\(error)); "
+                        + WorkerRecruiter.advice(after: error, command: plan.recruiter.command))
             }
             updateWorkerCount()
         case .local:
@@ -291,6 +292,7 @@ final class Scheduler {
         for command in commands {
             switch command {
             case .openPool(let plan):
+                if case .spawned = transport, recruiter != nil { startWorkers(upTo: plan.workerLimit) }
                 let pool = PoolQueue(plan: plan, workerLimit: min(plan.workerLimit, max(workers.count, 1)))
                 pools[plan.id] = pool
                 poolOrder.append(plan.id)

@@ -123,6 +123,18 @@ struct WorkerRecruiter: Sendable {
         return Started(processID: child, stream: stream, output: output.read, errors: errors.read, memory: memory)
     }
 
+    /// What to do when workers could not be started: a program file that is gone or cannot be
+    /// run (deleted, or rebuilt while the program ran) needs the program started again; a system
+    /// out of processes or memory needs fewer workers.
+    static func advice(after error: any Error, command: String) -> String {
+        if let error = error as? SystemCallError, [ENOENT, EACCES, ENOEXEC, ETXTBSY].contains(error.code) {
+            return "the program's file \(command) is gone or cannot be run (deleted, or rebuilt while the program "
+                + "ran?); start the program again"
+        }
+        return "the system is short of processes or memory: ask for fewer with maxWorkers (or SWIFTPOOL_WORKERS), "
+            + "or start the program under mpirun -np N"
+    }
+
     /// A pipe whose two ends are close-on-exec from the moment they exist.
     static func pipe() throws(SystemCallError) -> (read: Int32, write: Int32) {
         var ends: [Int32] = [-1, -1]
