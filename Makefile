@@ -5,12 +5,14 @@
 #   make bench   the benchmark suite beside mpi4py.futures, ProcessPoolExecutor and raw MPI
 #                (about 8 minutes on 2 cores); make bench-smoke runs it with tiny sizes
 #   make docs    the DocC documentation (warnings are errors), offline, through swift-docc-plugin
+#   make doc-snippets  type-checks every ```swift block of the README, DocC and doc comments
+#                (run by make test after the build)
 #   make fuzz    a long fuzz campaign of the wire decoder (10 million decodes, a few minutes);
 #                the tests run a 30-second one
 
 SOURCES := Package.swift Sources Tests Benchmarks mpirun-examples
 
-.PHONY: deps test-deps run test bench bench-smoke docs fuzz format lint
+.PHONY: deps test-deps run test bench bench-smoke docs doc-snippets fuzz format lint
 
 deps:
 	@bash scripts/install-deps.sh
@@ -26,6 +28,17 @@ run: deps
 
 test: test-deps lint docs
 	swift test
+	$(MAKE) doc-snippets
+
+# The docs' code blocks, extracted into Tests/DocSnippets/Generated.swift (which must be up to
+# date), type-checked against the debug build's SwiftPool module. Not a package target: the
+# blocks show fragments, and their unused values would be warnings there.
+doc-snippets:
+	python3 Tests/DocSnippets/extract.py --check
+	swift build --product SwiftPool
+	swiftc -typecheck -swift-version 6 -suppress-warnings -I .build/debug/Modules \
+		-Xcc -fmodule-map-file=Sources/CMPI/module.modulemap -Xcc -fmodule-map-file=Sources/CLinux/module.modulemap $$(pkg-config --cflags ompi-c | sed "s/-I/-Xcc -I/g") \
+		Tests/DocSnippets/Context.swift Tests/DocSnippets/Generated.swift
 
 bench: deps
 	python3 Benchmarks/run.py

@@ -6,7 +6,7 @@
 ///     var folder: String
 ///     func callAsFunction(_ frame: Frame) throws { try frame.write(to: folder) }
 /// }
-/// try pool.map(Save(folder: "/scratch/out"), frames)
+/// _ = try pool.map(Save(folder: "/scratch/out"), frames)
 /// ```
 ///
 /// It is a ``RemoteFunction`` whose `Output` is ``NoOutput``, so it goes wherever one does. A
