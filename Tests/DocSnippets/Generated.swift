@@ -34,8 +34,66 @@ enum Snippet2 {
     }
 }
 
-// README.md, line 94
+// README.md, line }
 enum Snippet3 {
+    struct Scale: RemoteFunction {
+        var factor: Double
+        func callAsFunction(_ x: Double) -> Double { x * factor }
+    }
+    static func body() throws {
+        try MPIPoolExecutor.run(maxWorkers: 8, maxRetries: 2, taskTimeout: .seconds(600)) { pool in
+            let future = try pool.submit(Scale(factor: 3), 2.0)        // Future<Double>
+            let scaled = try pool.map(Scale(factor: 2), data)          // in input order
+            print(try future.result(timeout: .seconds(5)), scaled.count)
+        }
+    }
+}
+
+// README.md, line }
+enum Snippet4 {
+    static func body() async throws {
+        var done: [Output] = []
+        do {
+            for try await output in pool.mapStream(Simulate(), cases) { done.append(output) }
+        } catch where MPIPoolExecutor.interruptingSignal != nil {
+            try save(done)              // what came in before the signal
+        }
+    }
+}
+
+// README.md, line }
+enum Snippet5 {
+    static func body() throws {
+        try MPIPoolExecutor.run(maxTasksPerWorker: 1_000, workerMemoryLimit: 4_000_000_000) { pool in
+            let results = try pool.map(Simulate(), cases)
+        }
+    }
+}
+
+// Sources/SwiftPool/SwiftPool.docc/ErrorsAndWorkerDeaths.md, line }
+enum Snippet6 {
+    static func body() async throws {
+        var done: [Outcome] = []
+        do {
+            for try await result in pool.mapStream(Simulate(), cases) { done.append(result) }
+        } catch where MPIPoolExecutor.interruptingSignal != nil {
+            try save(done)              // the results that came in before the signal
+        }
+    }
+}
+
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try MPIPoolExecutor.run { pool in elided() }
+enum Snippet7 {
+    static func body() throws {
+        if !PoolProcess.isWorker {
+            print(banner)                       // once, not once per process
+        }
+        try MPIPoolExecutor.run { pool in elided() }
+    }
+}
+
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 43
+enum Snippet8 {
     struct Scale: RemoteFunction {                 // Argument = Double, Output = Double
         var factor: Double
         func callAsFunction(_ x: Double) -> Double { x * factor }
@@ -58,8 +116,8 @@ enum Snippet3 {
     }
 }
 
-// README.md, line defer { pool.shutdown(wait: true, cancelFutures: false) }
-enum Snippet4 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line defer { pool.shutdown(wait: true, cancelFutures: false) }
+enum Snippet9 {
     static func body() throws {
         try MPIPoolExecutor.run(maxWorkers: 8, initializer: LoadModel(path: "model.bin")) { pool in elided() }
 
@@ -68,8 +126,8 @@ enum Snippet4 {
     }
 }
 
-// README.md, line }
-enum Snippet5 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
+enum Snippet10 {
     static func body() async throws {
         try await MPIPoolExecutor.run { pool in
             let xs = try await pool.map(Scale(factor: 2), data)
@@ -78,15 +136,15 @@ enum Snippet5 {
     }
 }
 
-// README.md, line try MPIPoolExecutor.run(maxRetries: 0, taskTimeout: .seconds(600)) { pool in elided() }
-enum Snippet6 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try MPIPoolExecutor.run(maxRetries: 0, taskTimeout: .seconds(600)) { pool in elided() }
+enum Snippet11 {
     static func body() throws {
         try MPIPoolExecutor.run(maxRetries: 0, taskTimeout: .seconds(600)) { pool in elided() }
     }
 }
 
-// README.md, line }
-enum Snippet7 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
+enum Snippet12 {
     static let model = Mutex<Model?>(nil)                     // one per process: on a worker, its own
     struct LoadModel: ArgumentlessRemoteAction {
         var path: String
@@ -108,8 +166,8 @@ enum Snippet7 {
     }
 }
 
-// README.md, line let quick = try pool.map(Square(), items, chunkSize: 64, timeout: .seconds(10))
-enum Snippet8 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let quick = try pool.map(Square(), items, chunkSize: 64, timeout: .seconds(10))
+enum Snippet13 {
     static func body() throws {
         let future = try pool.submit(Scale(factor: 3), 2.0)          // Future<Double>
         let host = try pool.submit(Hostname())                       // no argument
@@ -118,8 +176,8 @@ enum Snippet8 {
     }
 }
 
-// README.md, line for try await value in pool.mapStream(Slow(), items, timeout: .seconds(60)) { elided() }  // then timedOut
-enum Snippet9 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line for try await value in pool.mapStream(Slow(), items, timeout: .seconds(60)) { elided() }  // then timedOut
+enum Snippet14 {
     static func body() async throws {
         for try await square in pool.mapStream(Square(), (1...).lazy) {   // endless input, bounded memory
             if square > 1_000_000 { break }
@@ -128,8 +186,8 @@ enum Snippet9 {
     }
 }
 
-// README.md, line try pool.release(table)                         // optional: workers drop it once its tasks are done
-enum Snippet10 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try pool.release(table)                         // optional: workers drop it once its tasks are done
+enum Snippet15 {
     struct Lookup: RemoteFunction {
         var table: Shared<[Double]>                 // travels as a handle
         func callAsFunction(_ i: Int) -> Double { table.value[i] }
@@ -141,8 +199,8 @@ enum Snippet10 {
     }
 }
 
-// README.md, line print(batch.snapshot)        // 120/400 done, 2 running, 278 queued, 35.1/s, 8 s left
-enum Snippet11 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line print(batch.snapshot)        // 120/400 done, 2 running, 278 queued, 35.1/s, 8 s left
+enum Snippet16 {
     static func body() throws {
         let images = try pool.map(Render(), scenes, progress: .bar)
         let batch = TaskProgress(total: jobs.count)
@@ -151,8 +209,8 @@ enum Snippet11 {
     }
 }
 
-// README.md, line 287
-enum Snippet12 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 248
+enum Snippet17 {
     struct Fit: RemoteFunction {
         func callAsFunction(_ sample: Sample) -> Model {
             PoolProcess.logger(label: "fit").info("fitting", metadata: ["size": "\(sample.count)"])
@@ -163,8 +221,8 @@ enum Snippet12 {
     }
 }
 
-// README.md, line let status = wait(futures, timeout: .seconds(1), returnWhen: .firstCompleted)  // .done, .notDone
-enum Snippet13 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let status = wait(futures, timeout: .seconds(1), returnWhen: .firstCompleted)  // .done, .notDone
+enum Snippet18 {
     static func body() throws {
         let value = try future.result(timeout: .seconds(5))   // blocks (not available in async code)
         future.addDoneCallback { f in print(try f.result()) }  // exactly once; at once if already done
@@ -175,16 +233,16 @@ enum Snippet13 {
     }
 }
 
-// README.md, line for try await f in asCompleted(futures, timeout: .seconds(30)) { elided() }
-enum Snippet14 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line for try await f in asCompleted(futures, timeout: .seconds(30)) { elided() }
+enum Snippet19 {
     static func body() async throws {
         let same = try await future.value                      // suspends instead of blocking
         for try await f in asCompleted(futures, timeout: .seconds(30)) { elided() }
     }
 }
 
-// README.md, line }
-enum Snippet15 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
+enum Snippet20 {
     static func body() throws {
         let totals = Mutex<[Int]>([])
         for item in items {
@@ -195,8 +253,8 @@ enum Snippet15 {
     }
 }
 
-// README.md, line 342
-enum Snippet16 {
+// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 307
+enum Snippet21 {
     struct Sweep {
         static func main() {
             do {
@@ -211,104 +269,8 @@ enum Snippet16 {
     }
 }
 
-// README.md, line }
-enum Snippet17 {
-    static func body() async throws {
-        var done: [Output] = []
-        do {
-            for try await output in pool.mapStream(Simulate(), cases) { done.append(output) }
-        } catch where MPIPoolExecutor.interruptingSignal != nil {
-            try save(done)              // what came in before the signal
-        }
-    }
-}
-
-// README.md, line }
-enum Snippet18 {
-    static func body() throws {
-        try MPIPoolExecutor.run(maxTasksPerWorker: 1_000, workerMemoryLimit: 4_000_000_000) { pool in
-            let results = try pool.map(Simulate(), cases)
-        }
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/ErrorsAndWorkerDeaths.md, line }
-enum Snippet19 {
-    static func body() async throws {
-        var done: [Outcome] = []
-        do {
-            for try await result in pool.mapStream(Simulate(), cases) { done.append(result) }
-        } catch where MPIPoolExecutor.interruptingSignal != nil {
-            try save(done)              // the results that came in before the signal
-        }
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try MPIPoolExecutor.run { pool in elided() }
-enum Snippet20 {
-    static func body() throws {
-        if !PoolProcess.isWorker {
-            print(banner)                       // once, not once per process
-        }
-        try MPIPoolExecutor.run { pool in elided() }
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 26
-enum Snippet21 {
-    struct Scale: RemoteFunction {                 // Argument = Double, Output = Double
-        var factor: Double
-        func callAsFunction(_ x: Double) -> Double { x * factor }
-    }
-    struct Hostname: ArgumentlessRemoteFunction {  // all inputs are stored properties
-        func callAsFunction() -> String { PoolProcess.hostName }
-    }
-    static func body() throws {
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
-enum Snippet22 {
-    static func body() throws {
-        try MPIPoolExecutor.run { pool in
-            let future = try pool.submit(Scale(factor: 3), 2.0)        // Future<Double>
-            let results = try pool.map(Scale(factor: 2), data)        // in input order
-            print(try future.result(timeout: .seconds(5)), results.count)
-        }
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
-enum Snippet23 {
-    static func body() async throws {
-        try await MPIPoolExecutor.run { pool in
-            let future = try pool.submit(Scale(factor: 3), 2.0)
-            for try await x in pool.mapStream(Scale(factor: 2), data) { print(x) }   // as they finish
-            print(try await future.value)
-        }
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let table = try pool.share(bigTable)            // Shared<[Double]>
-enum Snippet24 {
-    struct Lookup: RemoteFunction {
-        var table: Shared<[Double]>
-        func callAsFunction(_ i: Int) -> Double { table.value[i] }
-    }
-    static func body() throws {
-        let table = try pool.share(bigTable)            // Shared<[Double]>
-    }
-}
-
-// Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let images = try pool.map(Render(), scenes, progress: .bar)
-enum Snippet25 {
-    static func body() throws {
-        let images = try pool.map(Render(), scenes, progress: .bar)
-    }
-}
-
 // Sources/SwiftPool/SwiftPool.docc/SwiftPool.md, line 
-enum Snippet26 {
+enum Snippet22 {
     struct Square: RemoteFunction {
         func callAsFunction(_ x: Int) -> Int { x * x }
     }
@@ -326,7 +288,7 @@ enum Snippet26 {
 }
 
 // Sources/SwiftPool/API/MPIPoolExecutor.swift, line }   // waits for every submitted task, like leaving a `with` block
-enum Snippet27 {
+enum Snippet23 {
     static func body() throws {
         try MPIPoolExecutor.run { pool in
             let squares = try pool.map(Square(), 1...100)
@@ -337,7 +299,7 @@ enum Snippet27 {
 }
 
 // Sources/SwiftPool/API/MPIPoolExecutor.swift, line }
-enum Snippet28 {
+enum Snippet24 {
     static func body() throws {
         do {
             results = try pool.map(Simulate(), cases)
@@ -348,7 +310,7 @@ enum Snippet28 {
 }
 
 // Sources/SwiftPool/API/PoolProcess.swift, line try MPIPoolExecutor.run { pool in elided() }
-enum Snippet29 {
+enum Snippet25 {
     static func body() throws {
         if !PoolProcess.isWorker { print(banner) }
         try MPIPoolExecutor.run { pool in elided() }
@@ -356,7 +318,7 @@ enum Snippet29 {
 }
 
 // Sources/SwiftPool/API/PoolProcess.swift, line 51
-enum Snippet30 {
+enum Snippet26 {
     struct Fit: RemoteFunction {
         func callAsFunction(_ sample: Sample) -> Model {
             let log = PoolProcess.logger(label: "fit")
@@ -369,7 +331,7 @@ enum Snippet30 {
 }
 
 // Sources/SwiftPool/API/RemoteAction.swift, line _ = try pool.map(Save(folder: "/scratch/out"), frames)
-enum Snippet31 {
+enum Snippet27 {
     struct Save: RemoteAction {
         var folder: String
         func callAsFunction(_ frame: Frame) throws { try frame.write(to: folder) }
@@ -380,7 +342,7 @@ enum Snippet31 {
 }
 
 // Sources/SwiftPool/API/RemoteAction.swift, line try MPIPoolExecutor.run(initializer: LoadModel()) { pool in elided() }
-enum Snippet32 {
+enum Snippet28 {
     struct LoadModel: ArgumentlessRemoteAction {
         func callAsFunction() throws { try Model.loadShared() }
     }
@@ -390,7 +352,7 @@ enum Snippet32 {
 }
 
 // Sources/SwiftPool/API/RemoteFunction.swift, line let scaled = try pool.map(Scale(factor: 2), [1.0, 2.0, 3.0])   // [2.0, 4.0, 6.0]
-enum Snippet33 {
+enum Snippet29 {
     struct Scale: RemoteFunction {
         var factor: Double
         func callAsFunction(_ x: Double) -> Double { x * factor }
@@ -401,7 +363,7 @@ enum Snippet33 {
 }
 
 // Sources/SwiftPool/Progress/TaskProgress.swift, line print(progress.snapshot)   // "120/400 done, 2 running, 278 queued, 35.1/s, 8 s left"
-enum Snippet34 {
+enum Snippet30 {
     static func body() throws {
         let squares = try pool.map(Square(), 0..<1_000_000, progress: .bar)   // a bar on the terminal
 
@@ -412,7 +374,7 @@ enum Snippet34 {
 }
 
 // Sources/SwiftPool/Shared/Shared.swift, line let x = try pool.submit(Lookup(table: table), 7).result()
-enum Snippet35 {
+enum Snippet31 {
     struct Lookup: RemoteFunction {
         var table: Shared<[Double]>
         func callAsFunction(_ i: Int) -> Double { table.value[i] }
