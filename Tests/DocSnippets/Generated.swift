@@ -51,18 +51,6 @@ enum Snippet3 {
 
 // README.md, line }
 enum Snippet4 {
-    static func body() async throws {
-        var done: [Output] = []
-        do {
-            for try await output in pool.mapStream(Simulate(), cases) { done.append(output) }
-        } catch where MPIPoolExecutor.interruptingSignal != nil {
-            try save(done)              // what came in before the signal
-        }
-    }
-}
-
-// README.md, line }
-enum Snippet5 {
     static func body() throws {
         try MPIPoolExecutor.run(maxTasksPerWorker: 1_000, workerMemoryLimit: 4_000_000_000) { pool in
             let results = try pool.map(Simulate(), cases)
@@ -70,20 +58,8 @@ enum Snippet5 {
     }
 }
 
-// Sources/SwiftPool/SwiftPool.docc/ErrorsAndWorkerDeaths.md, line }
-enum Snippet6 {
-    static func body() async throws {
-        var done: [Outcome] = []
-        do {
-            for try await result in pool.mapStream(Simulate(), cases) { done.append(result) }
-        } catch where MPIPoolExecutor.interruptingSignal != nil {
-            try save(done)              // the results that came in before the signal
-        }
-    }
-}
-
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try MPIPoolExecutor.run { pool in elided() }
-enum Snippet7 {
+enum Snippet5 {
     static func body() throws {
         if !PoolProcess.isWorker {
             print(banner)                       // once, not once per process
@@ -93,7 +69,7 @@ enum Snippet7 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 43
-enum Snippet8 {
+enum Snippet6 {
     struct Scale: RemoteFunction {                 // Argument = Double, Output = Double
         var factor: Double
         func callAsFunction(_ x: Double) -> Double { x * factor }
@@ -117,7 +93,7 @@ enum Snippet8 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line defer { pool.shutdown(wait: true, cancelFutures: false) }
-enum Snippet9 {
+enum Snippet7 {
     static func body() throws {
         try MPIPoolExecutor.run(maxWorkers: 8, initializer: LoadModel(path: "model.bin")) { pool in elided() }
 
@@ -127,7 +103,7 @@ enum Snippet9 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
-enum Snippet10 {
+enum Snippet8 {
     static func body() async throws {
         try await MPIPoolExecutor.run { pool in
             let xs = try await pool.map(Scale(factor: 2), data)
@@ -137,14 +113,14 @@ enum Snippet10 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try MPIPoolExecutor.run(maxRetries: 0, taskTimeout: .seconds(600)) { pool in elided() }
-enum Snippet11 {
+enum Snippet9 {
     static func body() throws {
         try MPIPoolExecutor.run(maxRetries: 0, taskTimeout: .seconds(600)) { pool in elided() }
     }
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
-enum Snippet12 {
+enum Snippet10 {
     static let model = Mutex<Model?>(nil)                     // one per process: on a worker, its own
     struct LoadModel: ArgumentlessRemoteAction {
         var path: String
@@ -167,7 +143,7 @@ enum Snippet12 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let quick = try pool.map(Square(), items, chunkSize: 64, timeout: .seconds(10))
-enum Snippet13 {
+enum Snippet11 {
     static func body() throws {
         let future = try pool.submit(Scale(factor: 3), 2.0)          // Future<Double>
         let host = try pool.submit(Hostname())                       // no argument
@@ -177,7 +153,7 @@ enum Snippet13 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line for try await value in pool.mapStream(Slow(), items, timeout: .seconds(60)) { elided() }  // then timedOut
-enum Snippet14 {
+enum Snippet12 {
     static func body() async throws {
         for try await square in pool.mapStream(Square(), (1...).lazy) {   // endless input, bounded memory
             if square > 1_000_000 { break }
@@ -187,7 +163,7 @@ enum Snippet14 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line try pool.release(table)                         // optional: workers drop it once its tasks are done
-enum Snippet15 {
+enum Snippet13 {
     struct Lookup: RemoteFunction {
         var table: Shared<[Double]>                 // travels as a handle
         func callAsFunction(_ i: Int) -> Double { table.value[i] }
@@ -200,7 +176,7 @@ enum Snippet15 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line print(batch.snapshot)        // 120/400 done, 2 running, 278 queued, 35.1/s, 8 s left
-enum Snippet16 {
+enum Snippet14 {
     static func body() throws {
         let images = try pool.map(Render(), scenes, progress: .bar)
         let batch = TaskProgress(total: jobs.count)
@@ -210,7 +186,7 @@ enum Snippet16 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 248
-enum Snippet17 {
+enum Snippet15 {
     struct Fit: RemoteFunction {
         func callAsFunction(_ sample: Sample) -> Model {
             PoolProcess.logger(label: "fit").info("fitting", metadata: ["size": "\(sample.count)"])
@@ -222,7 +198,7 @@ enum Snippet17 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line let status = wait(futures, timeout: .seconds(1), returnWhen: .firstCompleted)  // .done, .notDone
-enum Snippet18 {
+enum Snippet16 {
     static func body() throws {
         let value = try future.result(timeout: .seconds(5))   // blocks (not available in async code)
         future.addDoneCallback { f in print(try f.result()) }  // exactly once; at once if already done
@@ -234,7 +210,7 @@ enum Snippet18 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line for try await f in asCompleted(futures, timeout: .seconds(30)) { elided() }
-enum Snippet19 {
+enum Snippet17 {
     static func body() async throws {
         let same = try await future.value                      // suspends instead of blocking
         for try await f in asCompleted(futures, timeout: .seconds(30)) { elided() }
@@ -242,7 +218,7 @@ enum Snippet19 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line }
-enum Snippet20 {
+enum Snippet18 {
     static func body() throws {
         let totals = Mutex<[Int]>([])
         for item in items {
@@ -254,7 +230,7 @@ enum Snippet20 {
 }
 
 // Sources/SwiftPool/SwiftPool.docc/GettingStarted.md, line 307
-enum Snippet21 {
+enum Snippet19 {
     struct Sweep {
         static func main() {
             do {
@@ -269,8 +245,20 @@ enum Snippet21 {
     }
 }
 
+// Sources/SwiftPool/SwiftPool.docc/Launching.md, line }
+enum Snippet20 {
+    static func body() async throws {
+        var done: [Output] = []
+        do {
+            for try await output in pool.mapStream(Simulate(), cases) { done.append(output) }
+        } catch where MPIPoolExecutor.interruptingSignal != nil {
+            try save(done)              // what came in before the signal
+        }
+    }
+}
+
 // Sources/SwiftPool/SwiftPool.docc/SwiftPool.md, line 
-enum Snippet22 {
+enum Snippet21 {
     struct Square: RemoteFunction {
         func callAsFunction(_ x: Int) -> Int { x * x }
     }
@@ -288,7 +276,7 @@ enum Snippet22 {
 }
 
 // Sources/SwiftPool/API/MPIPoolExecutor.swift, line }   // waits for every submitted task, like leaving a `with` block
-enum Snippet23 {
+enum Snippet22 {
     static func body() throws {
         try MPIPoolExecutor.run { pool in
             let squares = try pool.map(Square(), 1...100)
@@ -299,7 +287,7 @@ enum Snippet23 {
 }
 
 // Sources/SwiftPool/API/MPIPoolExecutor.swift, line }
-enum Snippet24 {
+enum Snippet23 {
     static func body() throws {
         do {
             results = try pool.map(Simulate(), cases)
@@ -310,7 +298,7 @@ enum Snippet24 {
 }
 
 // Sources/SwiftPool/API/PoolProcess.swift, line try MPIPoolExecutor.run { pool in elided() }
-enum Snippet25 {
+enum Snippet24 {
     static func body() throws {
         if !PoolProcess.isWorker { print(banner) }
         try MPIPoolExecutor.run { pool in elided() }
@@ -318,7 +306,7 @@ enum Snippet25 {
 }
 
 // Sources/SwiftPool/API/PoolProcess.swift, line 51
-enum Snippet26 {
+enum Snippet25 {
     struct Fit: RemoteFunction {
         func callAsFunction(_ sample: Sample) -> Model {
             let log = PoolProcess.logger(label: "fit")
@@ -331,7 +319,7 @@ enum Snippet26 {
 }
 
 // Sources/SwiftPool/API/RemoteAction.swift, line _ = try pool.map(Save(folder: "/scratch/out"), frames)
-enum Snippet27 {
+enum Snippet26 {
     struct Save: RemoteAction {
         var folder: String
         func callAsFunction(_ frame: Frame) throws { try frame.write(to: folder) }
@@ -342,7 +330,7 @@ enum Snippet27 {
 }
 
 // Sources/SwiftPool/API/RemoteAction.swift, line try MPIPoolExecutor.run(initializer: LoadModel()) { pool in elided() }
-enum Snippet28 {
+enum Snippet27 {
     struct LoadModel: ArgumentlessRemoteAction {
         func callAsFunction() throws { try Model.loadShared() }
     }
@@ -352,7 +340,7 @@ enum Snippet28 {
 }
 
 // Sources/SwiftPool/API/RemoteFunction.swift, line let scaled = try pool.map(Scale(factor: 2), [1.0, 2.0, 3.0])   // [2.0, 4.0, 6.0]
-enum Snippet29 {
+enum Snippet28 {
     struct Scale: RemoteFunction {
         var factor: Double
         func callAsFunction(_ x: Double) -> Double { x * factor }
@@ -363,7 +351,7 @@ enum Snippet29 {
 }
 
 // Sources/SwiftPool/Progress/TaskProgress.swift, line print(progress.snapshot)   // "120/400 done, 2 running, 278 queued, 35.1/s, 8 s left"
-enum Snippet30 {
+enum Snippet29 {
     static func body() throws {
         let squares = try pool.map(Square(), 0..<1_000_000, progress: .bar)   // a bar on the terminal
 
@@ -374,7 +362,7 @@ enum Snippet30 {
 }
 
 // Sources/SwiftPool/Shared/Shared.swift, line let x = try pool.submit(Lookup(table: table), 7).result()
-enum Snippet31 {
+enum Snippet30 {
     struct Lookup: RemoteFunction {
         var table: Shared<[Double]>
         func callAsFunction(_ i: Int) -> Double { table.value[i] }
