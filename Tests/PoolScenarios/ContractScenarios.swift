@@ -11,17 +11,16 @@ enum ContractScenarios {
         let marker = NSTemporaryDirectory() + "swiftpool-bootup-\(getpid())-\(UUID().uuidString)"
         defer { unlink(marker) }
         let pool = try MPIPoolExecutor(initializer: AppendProcess(path: marker))
-        let clock = ContinuousClock()
-        var start = clock.now
+        var start = ContinuousClock.now
         try await pool.bootup()
-        Report.fact("bootup.seconds", secondsSince(start, clock))
+        Report.fact("bootup.seconds", secondsSince(start))
         let lines = (try? String(contentsOfFile: marker, encoding: .utf8))?.split(separator: "\n") ?? []
         Report.fact("bootup.initializedProcesses", Set(lines).count)
         Report.fact("bootup.maxWorkers", pool.maxWorkers)
         Report.fact("bootup.workerCount", pool.workerCount)
-        start = clock.now
+        start = ContinuousClock.now
         try await pool.bootup()
-        Report.fact("bootup.againSeconds", secondsSince(start, clock))
+        Report.fact("bootup.againSeconds", secondsSince(start))
         // A death: the count drops while the replacement starts, and comes back.
         let victim = try await pool.submit(Identify(seconds: 0), 0).value.processID
         kill(victim, SIGKILL)
@@ -72,15 +71,14 @@ enum ContractScenarios {
     /// unfinished; the map's too.
     static func timeouts() async throws {
         try await MPIPoolExecutor.run { pool in
-            let clock = ContinuousClock()
-            let start = clock.now
+            let start = ContinuousClock.now
             var received: [Int] = []
             let stream = pool.mapStream(
                 SleepThenEcho(seconds: 0.2), Array(0..<20), chunkSize: 1, timeout: .seconds(0.7))
             let outcome = await Report.asyncOutcome {
                 for try await value in stream { received.append(value) }
             }
-            Report.fact("timeouts.streamSeconds", secondsSince(start, clock))
+            Report.fact("timeouts.streamSeconds", secondsSince(start))
             Report.fact("timeouts.streamReceived", received.count)
             Report.fact("timeouts.stream", outcome)
             let ordered = pool.mapStream(
@@ -157,11 +155,6 @@ enum ContractScenarios {
     }
 
     static let exitPool = Mutex<MPIPoolExecutor?>(nil)
-
-    private static func secondsSince(_ start: ContinuousClock.Instant, _ clock: ContinuousClock) -> Double {
-        let elapsed = clock.now - start
-        return Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
-    }
 }
 
 /// An initializer that appends its process id to a file.

@@ -90,6 +90,13 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
+    /// The stop frame: end as `mode` says (a worker process, having no MPI, just exits).
+    static func stop(_ mode: StopMode) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size)
+        FrameHeader(kind: .stop, id: mode.rawValue).write(into: frame)
+        return OutgoingFrame(bytes: frame)
+    }
+
     /// A worker's word that a pool's initializer ran.
     static func initialized(pool: UInt64) -> OutgoingFrame {
         let frame = WireBuffer()

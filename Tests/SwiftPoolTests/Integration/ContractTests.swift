@@ -5,20 +5,12 @@ extension MPIRunTests {
     /// The rest of the peers' contract, in the plain start and under `mpirun -np 3`.
     @Suite("the peers' contract")
     struct ContractTests {
-        static func everyLaunch(
-            _ arguments: [String], environment: [String: String] = [:], check: (MPIJob, String) throws -> Void
-        ) throws {
-            try check(try MPIJob.runAlone(scenarios, arguments: arguments, environment: environment), "plain start")
-            try check(
-                try MPIJob.run(scenarios, processes: 3, arguments: arguments, environment: environment), "mpirun -np 3")
-        }
-
         /// mpi4py's `bootup(wait=True)` and `num_workers`.
         @Test(
             "bootup() initializes every worker before any task, again at once; workerCount follows deaths and ends at 0"
         )
         func bootupAndWorkerCount() throws {
-            try Self.everyLaunch(["bootup"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["bootup"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 let workers = try job.fact("bootup.maxWorkers", as: Int.self)
                 #expect(workers == 2, "\(launcher)")
@@ -65,7 +57,7 @@ extension MPIRunTests {
             "mapStream, asCompleted and map past their timeouts yield what came in time and say how many were unfinished"
         )
         func timeouts() throws {
-            try Self.everyLaunch(["timeouts"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["timeouts"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 let stream = try job.fact("timeouts.stream", as: Outcome.self)
                 #expect(stream.poolCode == "timed out", "\(launcher): \(stream)")
@@ -90,7 +82,7 @@ extension MPIRunTests {
 
         @Test("tasks and initializers that return nothing: submitted, mapped, awaited, their errors reported")
         func actions() throws {
-            try Self.everyLaunch(["actions"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["actions"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 #expect(try job.fact("actions.submitted", as: Bool.self), "\(launcher)")
                 #expect(try job.fact("actions.mapped", as: Int.self) == 9, "\(launcher)")
@@ -106,7 +98,7 @@ extension MPIRunTests {
         /// CPython's `test_submit_after_interpreter_shutdown`.
         @Test("a submit from an atexit handler, once the program is exiting, throws shutDown saying so")
         func submitAtExit() throws {
-            try Self.everyLaunch(["submit-at-exit"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["submit-at-exit"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 #expect(try job.fact("exit.before", as: Int.self) == 9, "\(launcher)")
                 let outcome = try job.fact("exit.outcome", as: Outcome.self)

@@ -6,12 +6,6 @@ extension MPIRunTests {
     /// `mpirun -np 3` with no recovery flag, and across hosts where supervisors relay.
     @Suite("worker limits")
     struct WorkerLimitTests {
-        /// The plain start and `mpirun -np 3`, each running `arguments`.
-        static func everyLaunch(_ arguments: [String], check: (MPIJob, String) throws -> Void) throws {
-            try check(try MPIJob.runAlone(scenarios, arguments: arguments), "plain start")
-            try check(try MPIJob.run(scenarios, processes: 3, arguments: arguments), "mpirun -np 3")
-        }
-
         static func expectMaxTasks(_ job: MPIJob, _ launcher: String) throws {
             job.expectSuccess()
             let workers = try job.fact("maxtasks.workersBefore", as: Int.self)
@@ -31,14 +25,14 @@ extension MPIRunTests {
 
         @Test("maxTasksPerWorker 5 over 12 items per worker: no process runs more than 5, nothing fails, same size")
         func maxTasksPerWorker() throws {
-            try Self.everyLaunch(["max-tasks"], check: Self.expectMaxTasks)
+            try MPIJob.inPlainStartAndUnderMPIRun(["max-tasks"], check: Self.expectMaxTasks)
         }
 
         /// CPython's `test_max_tasks_per_child` and `test_max_tasks_early_shutdown`
         /// (Lib/test/test_concurrent_futures/test_process_pool.py).
         @Test("CPython's max_tasks_per_child tests: a fresh process after the limit; an early shutdown keeps results")
         func cpythonMaxTasksPerChild() throws {
-            try Self.everyLaunch(["cpython-max-tasks"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["cpython-max-tasks"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 #expect(try job.fact("cpython.firstThreeOneProcess", as: Bool.self), "\(launcher)")
                 #expect(try job.fact("cpython.fourthElsewhere", as: Bool.self), "\(launcher)")
@@ -64,12 +58,12 @@ extension MPIRunTests {
 
         @Test("workerMemoryLimit 300 MB: a 900 MB task fails naming the limit and both sizes; 50 MB beside it succeeds")
         func workerMemoryLimit() throws {
-            try Self.everyLaunch(["memory-limit"], check: Self.expectMemoryLimit)
+            try MPIJob.inPlainStartAndUnderMPIRun(["memory-limit"], check: Self.expectMemoryLimit)
         }
 
         @Test("a worker past workerMemoryLimit before its first task is not replaced, and rank 0 says so once")
         func memoryLimitCrashLoop() throws {
-            try Self.everyLaunch(["memory-idle"]) { (job: MPIJob, launcher: String) throws in
+            try MPIJob.inPlainStartAndUnderMPIRun(["memory-idle"]) { (job: MPIJob, launcher: String) throws in
                 job.expectSuccess()
                 let outcome = try job.fact("idle.outcome", as: Outcome.self)
                 #expect(outcome.poolCode == "broken pool", "\(launcher): \(outcome)")
@@ -104,8 +98,8 @@ extension MPIRunTests {
             "terminate(), blocking and awaited: a running and a queued task fail cancelled at once; the workers serve on"
         )
         func terminate() throws {
-            try Self.everyLaunch(["terminate"], check: Self.expectTerminated)
-            try Self.everyLaunch(["terminate", "async"], check: Self.expectTerminated)
+            try MPIJob.inPlainStartAndUnderMPIRun(["terminate"], check: Self.expectTerminated)
+            try MPIJob.inPlainStartAndUnderMPIRun(["terminate", "async"], check: Self.expectTerminated)
         }
 
         @Test(

@@ -19,6 +19,15 @@ struct MPIJob {
         URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
     }
 
+    /// Runs the scenario program with `arguments` in the plain start and under `mpirun -np 3`,
+    /// handing each job to `check` with the launch's name.
+    static func inPlainStartAndUnderMPIRun(
+        _ arguments: [String], environment: [String: String] = [:], check: (MPIJob, String) throws -> Void
+    ) throws {
+        try check(try runAlone(scenarios, arguments: arguments, environment: environment), "plain start")
+        try check(try run(scenarios, processes: 3, arguments: arguments, environment: environment), "mpirun -np 3")
+    }
+
     /// Runs `program` under `mpirun -np processes`; kills the job after `timeout` seconds.
     static func run(
         _ program: String, processes: Int, arguments: [String] = [], timeout: Double = 90,

@@ -50,9 +50,7 @@ extension Scheduler {
         RuntimeLog.debug("rank \(worker.rank) ran its maxTasksPerWorker; it stops, and a fresh worker takes its place")
         switch channels[worker.channel].link {
         case .sharedMemory(let stream):
-            let stop = WireBuffer()
-            FrameHeader(kind: .stop, id: StopMode.finalize.rawValue).write(into: stop)
-            stream.send(OutgoingFrame(bytes: stop))
+            stream.send(FrameEncoder.stop(.finalize))
             if stream.hasPendingOutput { streamsHoldOutput = true }
         case .mpi: sendOrder(.retireWorker, rank: worker.rank, slot: slot)
         case .closed: break

@@ -284,7 +284,7 @@ extension Scheduler {
     /// The plain start grows on demand: a pool that asks for more workers than are alive (or on
     /// their way) has the rest started now, in new slots.
     func startWorkers(upTo target: Int) {
-        let present = workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
+        let present = workersAliveOrComing
         guard target > present else { return }
         do {
             try startWorkers(in: Array(workers.count..<(workers.count + target - present)), asReplacements: false)

@@ -18,8 +18,7 @@ extension Scheduler {
         guard let lifelines else { return true }
         lifelines.beginStopping()
         let clean = lostSupervisors.isEmpty && !mpiFailed && interruption == nil
-        let stop = WireBuffer()
-        FrameHeader(kind: .stop, id: (clean ? StopMode.finalize : StopMode.exitNow).rawValue).write(into: stop)
+        let stop = FrameEncoder.stop(clean ? .finalize : .exitNow).bytes
         var pending = sends.map(\.send)
         var streams: [FrameStream] = []
         // Workers rank 0 reaches through shared memory (its own, or those on its host) get their

@@ -201,6 +201,12 @@ final class Scheduler {
         updateWorkerCount()
     }
 
+    /// The pool's size as users see it: workers alive and not already replaced (a retiring
+    /// worker's replacement stands in for it), and those on their way into a slot.
+    var workersAliveOrComing: Int {
+        workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
+    }
+
     func updateWorkerCount() {
         startingWorkers = workers.count { $0.phase == .starting }
         relayedWorkers = workers.count { worker in
@@ -209,7 +215,7 @@ final class Scheduler {
             }
             return true
         }
-        let alive = workers.count { $0.isAlive && !$0.isReplaced } + slotsAwaitingReplacement.count
+        let alive = workersAliveOrComing
         inbox.setWorkerCount(max(alive, brokenEverywhere == nil ? 1 : 0))
         let serving = workers.count { $0.phase == .ready || $0.phase == .retiring }
         for pool in pools.values {

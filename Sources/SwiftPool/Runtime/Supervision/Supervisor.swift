@@ -113,7 +113,7 @@ final class Supervisor {
             case .retireWorker:
                 // Idle, and done: it stops as at the job's end, and its end is reported as any.
                 for child in children where child.rank == Int(header.id) {
-                    child.stream.send(OutgoingFrame(bytes: Self.stopFrame))
+                    child.stream.send(FrameEncoder.stop(.exitNow))
                 }
             case .memoryLimit:
                 recruiter.memoryWatch.setLimit(header.id == 0 ? nil : header.id)
@@ -215,23 +215,16 @@ final class Supervisor {
 
     // MARK: Stopping
 
-    /// What a worker is told when it is to stop (it has no MPI to finalize).
-    private static var stopFrame: WireBuffer {
-        let stop = WireBuffer()
-        FrameHeader(kind: .stop, id: StopMode.exitNow.rawValue).write(into: stop)
-        return stop
-    }
-
     /// Ends every worker: asks them to stop (or kills them when rank 0 is not ending cleanly),
     /// waits for them, and sends rank 0 the last of their output.
     func stopWorkers(_ mode: StopMode) {
-        let stop = Self.stopFrame
+        let stop = FrameEncoder.stop(.exitNow)
         for child in children {
             if mode != .finalize {
                 kill(child.processID, SIGKILL)
             } else if !direct {
                 // A worker on rank 0's host has its stop from rank 0, the one writer of its ring.
-                child.stream.send(OutgoingFrame(bytes: stop))
+                child.stream.send(stop)
             }
         }
         let deadline = monotonicNanos() &+ 5_000_000_000
