@@ -32,6 +32,7 @@ let package = Package(
                 "CMPI",
                 "CLinux",
                 .product(name: "DequeModule", package: "swift-collections"),
+                .product(name: "HeapModule", package: "swift-collections"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "CoreMetrics", package: "swift-metrics"),
             ]
@@ -51,7 +52,7 @@ let package = Package(
         // Benchmarks, run under mpirun; they print figures and assert nothing.
         .executableTarget(
             name: "SwiftPoolBench",
-            dependencies: ["SwiftPool", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            dependencies: ["SwiftPool", "CLinux", .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Benchmarks/SwiftPoolBench"
         ),
 

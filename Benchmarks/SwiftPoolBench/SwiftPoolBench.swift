@@ -18,6 +18,6 @@ struct SwiftPoolBench: ParsableCommand {
         abstract: "Measure SwiftPool under mpirun.",
         subcommands: [
             Latency.self, Throughput.self, MapThroughput.self, Bandwidth.self, Scaling.self, Idle.self, Memory.self,
-            Startup.self, Recovery.self, Sharing.self, SupervisorCPU.self, Recycling.self,
+            Startup.self, Recovery.self, Sharing.self, SupervisorCPU.self, Recycling.self, Simulate.self,
         ])
 }

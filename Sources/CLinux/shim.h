@@ -4,6 +4,7 @@
 #ifndef SWIFTPOOL_CLINUX_SHIM_H
 #define SWIFTPOOL_CLINUX_SHIM_H
 
+#include <malloc.h>
 #include <spawn.h>
 #include <stdint.h>
 #include <sys/socket.h>
@@ -33,5 +34,15 @@ static inline long clinux_futex_wait(const uint32_t *word, uint32_t expected, lo
 static inline long clinux_futex_wake(const uint32_t *word, int count) {
     return syscall(SYS_futex, word, FUTEX_WAKE, count, (void *)0, (void *)0, 0);
 }
+
+/// Heap bytes in use (glibc's mallinfo2: chunks handed out, and blocks mapped on their own). It
+/// counts the main arena only: call clinux_use_one_heap() first, before any thread allocates.
+static inline size_t clinux_heap_in_use(void) {
+    struct mallinfo2 info = mallinfo2();
+    return info.uordblks + info.hblkhd;
+}
+
+/// Makes every thread allocate from glibc's main arena, so clinux_heap_in_use() sees it all.
+static inline void clinux_use_one_heap(void) { mallopt(M_ARENA_MAX, 1); }
 
 #endif

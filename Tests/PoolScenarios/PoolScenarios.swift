@@ -66,6 +66,8 @@ struct PoolScenarios {
         case "task-timeout": try FaultScenarios.taskTimeout()
         case "crash-loop": try FaultScenarios.crashLoop()
         case "chaos": try FaultScenarios.chaos()
+        case "scale-kill":
+            try ScaleScenarios.killDuringMap(count: CommandLine.arguments.dropFirst(2).first.flatMap { Int($0) } ?? 5)
         case "ctrl-c": try FaultScenarios.controlC()
         case "death-mid-map":
             try SupervisionScenarios.deathDuringMap(how: CommandLine.arguments.dropFirst(2).first ?? "sigkill")

@@ -5,7 +5,7 @@ extension Scheduler {
     /// none is still initializing for it; a broken pool's waiters get its error.
     func bootUp() {
         bootingPools.removeAll { id, done in
-            guard let pool = pools[id], !pool.isClosing else {
+            guard let pool = ledger[id], !pool.isClosing else {
                 _ = done.resolve(.failure(PoolError.shutDown("boot up")))
                 return true
             }
@@ -14,7 +14,7 @@ extension Scheduler {
                 return true
             }
             var used = 0
-            var waiting = startingWorkers > 0 || !slotsAwaitingReplacement.isEmpty
+            var waiting = workers.counts.starting > 0 || !workers.awaitingReplacement.isEmpty
             for slot in workers.indices where workers[slot].phase == .ready || workers[slot].phase == .initializing {
                 used += 1
                 if used > pool.workerLimit { break }
@@ -22,7 +22,7 @@ extension Scheduler {
                     workers[slot].pendingInitializers.insert(id)
                     workers[slot].phase = .initializing
                     do {
-                        try send(initializer, to: slot)
+                        try transport.send(initializer, to: slot, for: self)
                     } catch {
                         // Most likely dead: its end is on its way, and a replacement after it.
                         waiting = true

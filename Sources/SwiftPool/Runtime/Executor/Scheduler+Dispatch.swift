@@ -1,19 +1,11 @@
-import DequeModule
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// Handing queued tasks to workers, and the sends that carry them.
+/// Handing queued tasks to workers.
 extension Scheduler {
-    // MARK: Handing out tasks
-
     /// Hands queued tasks to ready workers with a free slot, visiting pools in turn.
     func dispatch() throws -> Bool {
         var progressed = false
-        for id in poolOrder {
-            guard let pool = pools[id], !pool.queue.isEmpty else { continue }
-            let slots = pool.slotsPerWorker(maximum: maxSlotsPerWorker)
+        for pool in ledger.openPools where !pool.queue.isEmpty {
+            let id = pool.plan.id
+            let slots = pool.slotsPerWorker(maximum: workers.maxLoad)
             while var task = pool.queue.first {
                 guard let slot = freeWorker(for: task, in: pool, slots: slots) else { break }
                 pool.queue.removeFirst()
@@ -22,7 +14,7 @@ extension Scheduler {
                     guard task.completion.markRunning() else { continue }
                     task.isStarted = true
                 }
-                if !task.sharedValues.isEmpty, let missing = missingSharedValue(in: task) {
+                if !task.sharedValues.isEmpty, let missing = shared.missingValue(in: task) {
                     task.completion.fail(missing)
                     continue
                 }
@@ -30,133 +22,79 @@ extension Scheduler {
                     workers[slot].initializedPools.insert(id).inserted ? $0 : nil
                 }
                 if initializer != nil { workers[slot].pendingInitializers.insert(id) }
-                if workers[slot].tasks.isEmpty { workers[slot].headStartedAt = monotonicNanos() }
+                let isHead = workers[slot].tasks.isEmpty
                 workers[slot].tasks.append(task)
                 workers[slot].tookTasks = true
+                if isHead { headStarted(on: slot) }
                 pool.inFlight += 1
-                inFlightCount += 1
-                if let limit = pool.plan.maxTasksPerWorker, enforcesWorkerLimits {
+                ledger.inFlight += 1
+                if let limit = pool.plan.maxTasksPerWorker, transport.runsTasksElsewhere {
                     countItems(of: task, on: slot, limit: limit)
                 }
                 do {
-                    if let initializer { try send(initializer, to: slot) }
+                    if let initializer { try transport.send(initializer, to: slot, for: self) }
                     if !task.sharedValues.isEmpty { try sendSharedValues(of: task, to: slot) }
-                    try send(task.frame, to: slot)
+                    try transport.send(task.frame, to: slot, for: self)
                 } catch let error as WorkerUnreachable {
                     // The worker is most likely dead; its tasks, this one included, go back.
                     workerLost(slot: slot, end: .unreachable(error.description))
                 }
             }
         }
-        if closingPools > 0 { forgetFinishedPools() }
+        if ledger.closingPools > 0 { forgetFinishedPools() }
         return progressed
+    }
+
+    /// Notes that the first task a worker holds starts now (its dispatch, the reply before it, or
+    /// its pool's initializer ending), for the pool's timeout.
+    func headStarted(on slot: Int) {
+        let now = monotonicNanos()
+        workers[slot].headStartedAt = now
+        guard let head = workers[slot].tasks.first else { return }
+        ledger.taskStarted(head.id, pool: head.pool, on: slot, at: now)
     }
 
     /// Forgets closed pools that have nothing left to hand out or wait for.
     func forgetFinishedPools() {
-        for id in poolOrder {
-            guard let pool = pools[id], pool.isFinished else { continue }
-            pools[id] = nil
-            closingPools -= 1
-            if !sharedValues.isEmpty { forgetSharedValues(ofPool: id) }
-            if pool.timeoutNanos != nil { poolsWithTimeouts -= 1 }
+        for pool in ledger.forgetFinishedPools() {
+            if !shared.isEmpty { forgetSharedValues(ofPool: pool.plan.id) }
             if pool.plan.workerMemoryLimit != nil { applyMemoryLimit() }
         }
-        poolOrder.removeAll { pools[$0] == nil }
     }
 
-    /// The least busy of the pool's first ready workers (its `workerLimit`) that `task` would not
-    /// take past the pool's `maxTasksPerWorker`, if one has fewer than `slots` tasks. A worker the
-    /// task would take past the limit retires.
+    /// The least busy ready worker the pool may use that `task` would not take past the pool's
+    /// `maxTasksPerWorker`, if one has fewer than `slots` tasks; a worker the task would take past
+    /// the limit retires. Found in the table's index unless the pool may use fewer workers than
+    /// are ready: it then takes its first `workerLimit` ready workers in slot order.
     func freeWorker(for task: QueuedTask, in pool: PoolQueue, slots: Int) -> Int? {
+        let limit = transport.runsTasksElsewhere ? pool.plan.maxTasksPerWorker : nil
+        guard pool.workerLimit >= workers.counts.ready else {
+            return freeWorker(for: task, amongFirst: pool.workerLimit, of: pool, slots: slots, itemLimit: limit)
+        }
+        while let slot = workers.leastBusyReady(below: slots) {
+            guard let limit, !fits(task, on: slot, pool: pool.plan.id, limit: limit) else { return slot }
+            startRetiring(slot)
+        }
+        return nil
+    }
+
+    /// ``freeWorker(for:in:slots:)`` for a pool that may use only its first `count` ready workers.
+    private func freeWorker(
+        for task: QueuedTask, amongFirst count: Int, of pool: PoolQueue, slots: Int, itemLimit: Int?
+    ) -> Int? {
         var best: Int?
         var seen = 0
         for slot in workers.indices where workers[slot].phase == .ready {
             seen += 1
-            if seen > pool.workerLimit { break }
-            if let limit = pool.plan.maxTasksPerWorker, enforcesWorkerLimits,
-                !fits(task, on: slot, pool: pool.plan.id, limit: limit)
-            {
+            if seen > count { break }
+            if let itemLimit, !fits(task, on: slot, pool: pool.plan.id, limit: itemLimit) {
                 startRetiring(slot)
                 continue
             }
             let busy = workers[slot].tasks.count
             if busy == 0 { return slot }
-            if busy < slots && best == nil { best = slot }
+            if busy < slots && (best.map { busy < workers[$0].tasks.count } ?? true) { best = slot }
         }
         return best
-    }
-
-    /// Sends a frame to a worker; throws ``WorkerUnreachable`` when its connection fails.
-    func send(_ frame: OutgoingFrame, to slot: Int) throws {
-        switch transport {
-        case .mpi, .spawned:
-            let worker = workers[slot]
-            PoolTrafficCounters.noteSent(frame)
-            switch channels[worker.channel].link {
-            case .mpi(let communicator):
-                do {
-                    // A supervisor hands rank 0's frames to the worker the last route frame named.
-                    if routeBySource[worker.source] != worker.rank {
-                        let route = FrameEncoder.route(rank: worker.rank)
-                        for send in try communicator.startSend(route, to: worker.source) { sends.append((slot, send)) }
-                        routeBySource[worker.source] = worker.rank
-                    }
-                    for send in try communicator.startSend(frame, to: worker.source) { sends.append((slot, send)) }
-                } catch {
-                    throw WorkerUnreachable(description: error.description)
-                }
-            case .sharedMemory(let stream):
-                stream.send(frame)
-                if stream.hasPendingOutput { streamsHoldOutput = true }
-            case .closed:
-                throw WorkerUnreachable(description: "it is lost")
-            }
-        case .local(let runner):
-            let header = try FrameHeader.read(from: frame.bytes.bytes)
-            let attachment = frame.attachment.map(LocalAttachment.init)
-            if let reply = runner.handle(frame.bytes, header: header, attachment: attachment) {
-                let replyHeader = try FrameHeader.read(from: reply.bytes.bytes)
-                try handleReply(
-                    reply.bytes, header: replyHeader, from: slot, attachment: reply.attachment.map(LocalAttachment.init)
-                )
-            }
-        }
-    }
-
-    /// Tests the MPI sends in flight and writes what the shared-memory rings take; true when bytes
-    /// moved through a ring, so the loop keeps pace with a large transfer instead of sleeping.
-    func completeSends() -> Bool {
-        guard !sends.isEmpty || streamsHoldOutput else { return false }
-        var wroteAny = false
-        var unreachable: [(slot: Int, error: MPIError)] = []
-        var index = 0
-        while index < sends.count {
-            let complete: Bool
-            do {
-                complete = try sends[index].send.isComplete()
-            } catch {
-                unreachable.append((sends[index].slot, error))
-                complete = false
-            }
-            if complete {
-                sends.swapAt(index, sends.count - 1)
-                sends.removeLast()
-            } else {
-                index += 1
-            }
-        }
-        if streamsHoldOutput {
-            var stillHoldOutput = false
-            for channel in channels.indices {
-                guard case .sharedMemory(let stream) = channels[channel].link, stream.hasPendingOutput else { continue }
-                let flushed = stream.flush()
-                if !flushed.isDone { stillHoldOutput = true }
-                if flushed.wroteAny { wroteAny = true }
-            }
-            streamsHoldOutput = stillHoldOutput
-        }
-        for (slot, error) in unreachable { workerLost(slot: slot, end: .unreachable(error.description)) }
-        return wroteAny
     }
 }

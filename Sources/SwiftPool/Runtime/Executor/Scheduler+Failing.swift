@@ -1,5 +1,3 @@
-import DequeModule
-
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,7 +8,7 @@ extension Scheduler {
 
     /// Fails every unfinished task of a pool, and every later one, with `error`.
     func breakPool(_ id: UInt32, _ error: PoolError) {
-        guard let pool = pools[id], pool.broken == nil else { return }
+        guard let pool = ledger[id], pool.broken == nil else { return }
         pool.broken = error
         pool.plan.status.markBroken(error)
         while let task = pool.queue.popFirst() { task.completion.fail(error) }
@@ -25,18 +23,17 @@ extension Scheduler {
     /// An MPI failure leaves the scheduler unable to trust any task: fail them all, and make no
     /// more MPI calls, so nothing waits for a reply that cannot come and the loop does not spin.
     func failEverything(_ error: PoolError) {
-        mpiFailed = true
+        transport.hasFailed = true
         brokenEverywhere = brokenEverywhere ?? error
-        for id in poolOrder { breakPool(id, error) }
+        for pool in ledger.openPools { breakPool(pool.plan.id, error) }
         for slot in workers.indices {
             for task in workers[slot].tasks {
                 task.completion.fail(error)
-                pools[task.pool]?.inFlight -= 1
+                ledger[task.pool]?.inFlight -= 1
             }
             workers[slot].tasks.removeAll()
         }
-        inFlightCount = 0
-        sends.removeAll()
+        ledger.inFlight = 0
         updateWorkerCount()
     }
 }

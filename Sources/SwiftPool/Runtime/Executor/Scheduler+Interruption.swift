@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 extension Scheduler {
     /// SIGINT or SIGTERM on rank 0: cancels every queued task, fails the running ones (their
     /// workers are stopped as the program exits), breaks every pool so later calls fail at once,
@@ -10,30 +6,21 @@ extension Scheduler {
         guard interruption == nil else { return }
         let error = Interruption.error(signal: signal)
         interruption = error
-        recruiter = nil
-        slotsAwaitingReplacement.removeAll()
-        for id in pools.keys {
-            guard let pool = pools[id] else { continue }
+        workers.awaitingReplacement.removeAll()
+        for pool in ledger.openPools {
             // Never started: cancelled, like `shutdown(cancelFutures: true)`. Back in the queue
             // after a worker died: it has started, so it fails.
             while let task = pool.queue.popFirst() {
                 if !(!task.isStarted && task.completion.cancel()) { task.completion.fail(error) }
             }
-            breakPool(id, error)
+            breakPool(pool.plan.id, error)
             pool.inFlight = 0
         }
         for slot in workers.indices {
             for task in workers[slot].tasks { task.completion.fail(error) }
             workers[slot].tasks.removeAll()
         }
-        inFlightCount = 0
+        ledger.inFlight = 0
         brokenEverywhere = brokenEverywhere ?? error
-    }
-
-    /// After an interruption in the plain start: ends the workers at once, by PID, rather than
-    /// waiting for tasks nobody will read.
-    func killSpawnedWorkers() {
-        guard case .spawned = transport else { return }
-        for worker in workers where worker.isAlive && worker.processID > 0 { kill(worker.processID, SIGKILL) }
     }
 }

@@ -26,35 +26,26 @@ extension Scheduler {
         if canReplace(workers[slot]) {
             // A slot no worker holds or waits for; its record says where to start the new one
             // (host, supervisor) until the new one's record replaces it.
-            let spare =
-                workers.indices.first { workers[$0].phase == .lost && !slotsAwaitingReplacement.contains($0) }
-                ?? workers.count
+            let spare = workers.spareSlots.popLast() ?? workers.count
             var placeholder = workers[slot]
             placeholder.phase = .lost
             placeholder.tasks.removeAll()
-            if spare == workers.count { workers.append(placeholder) } else { workers[spare] = placeholder }
+            workers.place(placeholder, in: spare)
             workers[slot].isReplaced = true
-            slotsAwaitingReplacement.append(spare)
+            workers.awaitingReplacement.append(spare)
             updateWorkerCount()
         }
         if workers[slot].tasks.isEmpty { retire(slot) }
     }
 
     /// Stops an idle worker that has run its limit, as the job's end stops every worker; it is
-    /// replaced when its end is reported. Rank 0 writes the stop into rings it shares with the
-    /// worker; a supervisor that relays the worker is told to.
+    /// replaced when its end is reported.
     func retire(_ slot: Int) {
-        let worker = workers[slot]
         workers[slot].phase = .retired
         updateWorkerCount()
-        RuntimeLog.debug("rank \(worker.rank) ran its maxTasksPerWorker; it stops, and a fresh worker takes its place")
-        switch channels[worker.channel].link {
-        case .sharedMemory(let stream):
-            stream.send(FrameEncoder.stop(.finalize))
-            if stream.hasPendingOutput { streamsHoldOutput = true }
-        case .mpi: sendOrder(.retireWorker, rank: worker.rank, slot: slot)
-        case .closed: break
-        }
+        RuntimeLog.debug(
+            "rank \(workers[slot].rank) ran its maxTasksPerWorker; it stops, and a fresh worker takes its place")
+        transport.retire(slot, for: self)
     }
 
     /// A retired worker ended: not a loss, whatever its status (it held no task). Its replacement
@@ -62,30 +53,21 @@ extension Scheduler {
     func workerRetired(slot: Int, end: WorkerEnd) {
         let worker = takeOutOfService(slot: slot)
         if end != .exited(code: 0) { RuntimeLog.debug("rank \(worker.rank), retired, \(end.description)") }
-        if canReplace(worker) { slotsAwaitingReplacement.append(slot) }
+        if canReplace(worker) {
+            workers.awaitingReplacement.append(slot)
+        } else if worker.isReplaced {
+            // Its replacement runs in another slot: this one is free for the next.
+            workers.spareSlots.append(slot)
+        }
         breakIfNoWorkerRemains()
         updateWorkerCount()
     }
 
     // MARK: workerMemoryLimit
 
-    /// Hands the smallest memory limit of the open pools to whoever watches the workers: rank 0's
-    /// own watch in the plain start, every supervisor under a launcher.
+    /// Hands the smallest memory limit of the open pools to whoever watches the workers.
     func applyMemoryLimit() {
-        let limit = pools.values.compactMap(\.plan.workerMemoryLimit).min()
-        guard limit != appliedMemoryLimit else { return }
-        appliedMemoryLimit = limit
-        switch transport {
-        case .spawned: memoryWatch?.setLimit(limit)
-        case .mpi(let job):
-            guard !mpiFailed else { return }
-            let order = FrameEncoder.memoryLimit(bytes: limit ?? 0)
-            for source in 1..<job.peers.count where !lostSupervisors.contains(source) {
-                // A supervisor that cannot be reached is lost; its lifeline says so.
-                for send in (try? job.communicator.startSend(order, to: source)) ?? [] { abandonedSends.append(send) }
-            }
-        case .local: break
-        }
+        transport.applyMemoryLimit(ledger.openPools.compactMap(\.plan.workerMemoryLimit).min(), for: self)
     }
 
     // MARK: terminate()
@@ -95,23 +77,23 @@ extension Scheduler {
     /// held go back to their queues with no retry used. The pool's tasks queued behind another
     /// pool's running task fail at once (their worker still runs them; the replies are dropped).
     func terminate(pool id: UInt32) {
-        guard let pool = pools[id] else { return }
+        guard let pool = ledger[id] else { return }
         let error = PoolError(
             .cancelled, "the pool was terminated (terminate()) while this task ran or waited on a worker")
         for task in pool.queue where !task.completion.cancel() { task.completion.fail(error) }
         pool.queue.removeAll()
         for slot in workers.indices where workers[slot].isAlive {
             guard let head = workers[slot].tasks.first else { continue }
-            guard head.pool == id, enforcesWorkerLimits else {
+            guard head.pool == id, transport.runsTasksElsewhere else {
                 for task in workers[slot].tasks where task.pool == id { task.completion.fail(error) }
                 continue
             }
-            endWorker(slot: slot)
+            transport.endWorker(in: slot, for: self)
             let worker = takeOutOfService(slot: slot)
             RuntimeLog.debug("terminate(): ended rank \(worker.rank), which ran task \(head.id)")
             for task in worker.tasks where task.pool == id { task.completion.fail(error) }
             requeue(worker.tasks.filter { $0.pool != id })
-            if canReplace(worker) { slotsAwaitingReplacement.append(slot) }
+            if canReplace(worker) { workers.awaitingReplacement.append(slot) }
         }
         breakIfNoWorkerRemains()
         updateWorkerCount()

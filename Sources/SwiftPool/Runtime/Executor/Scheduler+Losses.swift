@@ -1,27 +1,13 @@
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// What the scheduler does when a worker ends, a supervisor is lost, or a task runs too long.
+/// What the scheduler does when a worker ends or a supervisor is lost, and how lost workers are
+/// replaced.
 extension Scheduler {
-    func handle(_ event: LifelineEvent) {
-        switch event {
-        case .connected(let rank):
-            RuntimeLog.debug("the supervisor of rank \(rank) connected its lifeline")
-        case .lost(let rank, let end):
-            supervisorLost(source: rank, end: end)
-        case .nudged:
-            // The frame is sent before the nudge, but may still be on its way.
-            newsExpectedUntil = monotonicNanos() &+ 100_000_000
-        }
-    }
-
     /// A worker process ended, as its parent learned from `waitpid`: the plain start's reaper, or
     /// a supervisor's report. Nothing to do when the scheduler had already given it up.
     func workerEnded(rank: Int, end: WorkerEnd) {
-        guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].isAlive else { return }
+        guard let slot = workers.slot(ofRank: rank), workers[slot].isAlive else { return }
         RuntimeLog.debug("rank \(rank) (pid \(workers[slot].processID)) \(end.description)")
-        takeLastReplies(from: slot)
+        transport.takeLastReplies(from: slot, for: self)
+        guard workers[slot].isAlive else { return }
         if workers[slot].phase == .retired {
             workerRetired(slot: slot, end: end)
         } else {
@@ -32,27 +18,15 @@ extension Scheduler {
     /// A supervisor is gone (its process died, or its host fell silent): its workers died with it,
     /// their tasks run elsewhere, and nothing is started on it again.
     func supervisorLost(source: Int, end: WorkerEnd) {
-        guard case .mpi = transport, lostSupervisors.insert(source).inserted else { return }
+        guard workers.lostSupervisors.insert(source).inserted else { return }
         RuntimeLog.debug("the supervisor of rank \(source) is lost: \(end.description)")
-        slotsAwaitingReplacement.removeAll { workers[$0].supervisor == source }
-        channels[0].liveWorkers -= 1
+        workers.awaitingReplacement.removeAll { workers[$0].supervisor == source }
         for slot in workers.indices where workers[slot].supervisor == source && workers[slot].isAlive {
-            takeLastReplies(from: slot)
+            // Settles what it relayed before: a task that finished must not count as running.
+            transport.takeLastReplies(from: slot, for: self)
             workerLost(slot: slot, end: end)
         }
         updateWorkerCount()
-    }
-
-    /// Settles what a worker sent before the news of its end: a task that finished must not count
-    /// as the one that was running. (Over MPI, a supervisor reports an end only after relaying
-    /// everything its worker sent; this is for a lost supervisor.)
-    func takeLastReplies(from slot: Int) {
-        guard !mpiFailed, case let worker = workers[slot], worker.channel < channels.count else { return }
-        switch channels[worker.channel].link {
-        case .mpi(let communicator): _ = try? receiveReplies(on: communicator, channel: worker.channel)
-        case .sharedMemory(let stream): _ = try? receiveReplies(on: stream, channel: worker.channel)
-        case .closed: return
-        }
     }
 
     /// Gives a worker up: its running task runs again elsewhere while it has retries left, and the
@@ -62,13 +36,13 @@ extension Scheduler {
         guard workers[slot].isAlive else { return }
         let worker = takeOutOfService(slot: slot)
         let loss = WorkerLoss(rank: worker.rank, host: worker.host, end: end)
-        losses.append(loss)
+        workers.losses.append(loss)
 
         var tasks = worker.tasks
         if var head = tasks.first, !worker.pendingInitializers.contains(head.pool) {
             // Workers run their tasks in order: the first was running.
             head.runs += 1
-            let retries = pools[head.pool]?.plan.maxRetries ?? 0
+            let retries = ledger[head.pool]?.plan.maxRetries ?? 0
             if head.runs > retries {
                 tasks.removeFirst()
                 metrics?.failed.increment()
@@ -94,16 +68,16 @@ extension Scheduler {
                 RuntimeLog.warning(
                     "rank \(worker.rank) on host \(worker.host) \(end.description) before it ran a task: a worker's "
                         + "idle memory is over workerMemoryLimit, so every replacement would be ended too; such "
-                        + "workers are not replaced (workers left: \(workers.count { $0.isAlive })); raise the limit")
+                        + "workers are not replaced (workers left: \(workers.counts.alive)); raise the limit")
             }
         } else if canReplace(worker) {
             if worker.isReplacement && !worker.wasReady {
                 RuntimeLog.warning(
                     "rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
                         + "before it was ready to take tasks; that is a crash loop, so it is not replaced again "
-                        + "(workers left: \(workers.count { $0.isAlive }))")
+                        + "(workers left: \(workers.counts.alive))")
             } else {
-                slotsAwaitingReplacement.append(slot)
+                workers.awaitingReplacement.append(slot)
             }
         }
         breakIfNoWorkerRemains()
@@ -115,17 +89,10 @@ extension Scheduler {
     func takeOutOfService(slot: Int) -> WorkerRecord {
         let worker = workers[slot]
         workers[slot].phase = .lost
-        abandonIncomingPieces(slot: slot)
         workers[slot].tasks.removeAll()
-        if case .sharedMemory = channels[worker.channel].link {
-            // Whatever it still sends is dropped, even once a replacement holds its slot.
-            channels[worker.channel].liveWorkers -= 1
-            channels[worker.channel].slotBySource[worker.source] = nil
-            channels[worker.channel].link = .closed
-        }
-        abandonSends(to: slot)
-        inFlightCount -= worker.tasks.count
-        for task in worker.tasks { pools[task.pool]?.inFlight -= 1 }
+        transport.closeLink(to: worker, slot: slot)
+        ledger.inFlight -= worker.tasks.count
+        for task in worker.tasks { ledger[task.pool]?.inFlight -= 1 }
         return worker
     }
 
@@ -133,24 +100,19 @@ extension Scheduler {
     /// their pool is broken or gone).
     func requeue(_ tasks: some BidirectionalCollection<QueuedTask>) {
         for task in tasks.reversed() {
-            if let pool = pools[task.pool], pool.broken == nil {
+            if let pool = ledger[task.pool], pool.broken == nil {
                 pool.queue.prepend(task)
             } else {
-                task.completion.fail(pools[task.pool]?.broken ?? .shutDown("run a task"))
+                task.completion.fail(ledger[task.pool]?.broken ?? .shutDown("run a task"))
             }
         }
     }
 
-    /// Whether a lost worker's slot can get a new worker: from rank 0 in the plain start, from its
-    /// supervisor under a launcher while that supervisor is alive; not when a retiring worker's
-    /// replacement was started already.
+    /// Whether a lost worker's slot can get a new worker: not after an interruption, nor when a
+    /// retiring worker's replacement was started already; otherwise as the transport can.
     func canReplace(_ worker: WorkerRecord) -> Bool {
         guard interruption == nil, !worker.isReplaced else { return false }
-        switch transport {
-        case .spawned: return recruiter != nil
-        case .mpi: return worker.supervisor.map { !lostSupervisors.contains($0) } == true && !mpiFailed
-        case .local: return false
-        }
+        return transport.canReplace(worker, for: self)
     }
 
     /// The error of a task whose worker died under it once too often.
@@ -163,9 +125,8 @@ extension Scheduler {
 
     /// When no worker is left and none is on its way, every pending and later task fails.
     func breakIfNoWorkerRemains() {
-        guard brokenEverywhere == nil, !workers.contains(where: \.isAlive), slotsAwaitingReplacement.isEmpty else {
-            return
-        }
+        guard brokenEverywhere == nil, workers.counts.alive == 0, workers.awaitingReplacement.isEmpty else { return }
+        let losses = workers.losses
         let shown = losses.suffix(8).map(\.description).joined(separator: "; ")
         let error = PoolError(
             .brokenPool,
@@ -173,110 +134,36 @@ extension Scheduler {
                 + (losses.count > 8 ? " (and \(losses.count - 8) earlier losses)" : "")
                 + "; start the program again")
         brokenEverywhere = error
-        for id in pools.keys { breakPool(id, error) }
+        for pool in ledger.openPools { breakPool(pool.plan.id, error) }
     }
 
-    private func abandonSends(to slot: Int) {
-        sends.removeAll { entry in
-            guard entry.slot == slot else { return false }
-            abandonedSends.append(entry.send)
-            return true
-        }
-    }
-
-    // MARK: Task timeouts
-
-    /// Ends the worker of any task running past its pool's task timeout; its future fails with
-    /// `timedOut` and is not run again, and the worker is replaced.
-    func stopOverdueTasks() {
-        guard inFlightCount > 0 else { return }
-        let now = monotonicNanos()
-        guard now >= nextTimeoutCheck else { return }
-        nextTimeoutCheck = now &+ 1_000_000
-        for slot in workers.indices where workers[slot].isAlive {
-            guard let head = workers[slot].tasks.first, let pool = pools[head.pool], let limit = pool.timeoutNanos,
-                !workers[slot].pendingInitializers.contains(head.pool), now &- workers[slot].headStartedAt > limit
-            else { continue }
-            let worker = workers[slot]
-            workers[slot].tasks.removeFirst()
-            inFlightCount -= 1
-            pool.inFlight -= 1
-            head.completion.fail(
-                PoolError(
-                    .timedOut,
-                    "task \(head.id) (\(Self.functionName(of: head))) ran longer than the pool's taskTimeout of "
-                        + "\(pool.plan.taskTimeout ?? .zero) on rank \(worker.rank) (host \(worker.host)); SwiftPool "
-                        + "ended that worker process, and the task is not run again"))
-            endWorker(slot: slot)
-            workerLost(slot: slot, end: .stoppedAfterTimeout)
-        }
-    }
+    // MARK: Starting workers
 
     /// Gives up on workers that have not said they are ready within the time allowed (a program
     /// stuck in its code before the pool starts, say): they are ended, and lost.
     func giveUpOnSlowStarts() {
         let now = monotonicNanos()
-        guard now >= nextStartCheck, let allowed = lifelines?.settings.connectNanos else { return }
-        nextStartCheck = now &+ 100_000_000
+        guard now >= startWatch.nextCheck, let allowed = startWatch.allowedNanos else { return }
+        startWatch.nextCheck = now &+ 100_000_000
         for slot in workers.indices where workers[slot].phase == .starting {
             guard now &- workers[slot].startedAt > allowed else { continue }
-            endWorker(slot: slot)
+            transport.endWorker(in: slot, for: self)
             workerLost(slot: slot, end: .neverConnected(nanos: allowed))
         }
     }
 
-    /// Ends a worker's process now: rank 0 kills its own child; a supervisor is told to.
-    func endWorker(slot: Int) {
-        let worker = workers[slot]
-        switch transport {
-        case .spawned: if worker.processID > 0 { kill(worker.processID, SIGKILL) }
-        case .mpi: sendOrder(.endWorker, rank: worker.rank, slot: slot)
-        case .local: break
-        }
-    }
-
-    /// The readable name of a task's function, found from its frame (only for error messages).
-    private static func functionName(of task: QueuedTask) -> String {
-        guard let frame = try? TaskFrame.read(from: task.frame.bytes.bytes) else { return "unknown function" }
-        let name = frame.functionTypeName
-        return FunctionLookup.type(named: name).map { String(reflecting: $0) } ?? name
-    }
-
-    // MARK: Replacements
-
     /// Starts a worker in each slot whose worker was lost: rank 0 itself in the plain start, the
     /// slot's supervisor under a launcher.
     func replaceLostWorkers() {
-        let slots = slotsAwaitingReplacement
-        slotsAwaitingReplacement = []
-        switch transport {
-        case .spawned:
-            do {
-                try startWorkers(in: slots, asReplacements: true)
-            } catch {
-                self.recruiter = nil
-                inbox.canStartWorkers.store(false, ordering: .relaxed)
-                RuntimeLog.warning(
-                    "could not start a replacement worker (\(error)); the pool goes on with the "
-                        + "\(workers.count { $0.isAlive }) workers it has")
-                breakIfNoWorkerRemains()
-            }
-        case .mpi:
-            for slot in slots {
-                let lost = workers[slot]
-                guard let supervisor = lost.supervisor, !lostSupervisors.contains(supervisor) else { continue }
-                let rank = nextRank
-                nextRank += 1
-                // Over the job's communicator, behind its supervisor, until the worker says otherwise.
-                workers[slot] = WorkerRecord(
-                    rank: rank, channel: 0, source: supervisor, supervisor: supervisor, host: lost.host, processID: 0,
-                    isReplacement: true)
-                slotByRank[rank] = slot
-                lifelines?.name(rank: rank, host: lost.host)
-                sendOrder(.startWorker, rank: rank, slot: slot)
-                RuntimeLog.debug("asked the supervisor of rank \(supervisor) for rank \(rank) in slot \(slot)")
-            }
-        case .local: break
+        let slots = workers.awaitingReplacement
+        workers.awaitingReplacement = []
+        do {
+            try transport.startWorkers(in: slots, asReplacements: true, for: self)
+        } catch {
+            RuntimeLog.warning(
+                "could not start a replacement worker (\(error)); the pool goes on with the "
+                    + "\(workers.counts.alive) workers it has")
+            breakIfNoWorkerRemains()
         }
         updateWorkerCount()
     }
@@ -287,65 +174,12 @@ extension Scheduler {
         let present = workersAliveOrComing
         guard target > present else { return }
         do {
-            try startWorkers(in: Array(workers.count..<(workers.count + target - present)), asReplacements: false)
+            let added = Array(workers.count..<(workers.count + target - present))
+            try transport.startWorkers(in: added, asReplacements: false, for: self)
         } catch {
             RuntimeLog.warning(
-                "could not start more workers (\(error)); the pool goes on with the \(workers.count { $0.isAlive }) "
-                    + "it has")
+                "could not start more workers (\(error)); the pool goes on with the \(workers.counts.alive) it has")
         }
         updateWorkerCount()
-    }
-
-    /// Starts a process of this executable for each slot (appending slots past the end), with
-    /// memory of its own shared with rank 0, and has the monitor read its output.
-    func startWorkers(in slots: [Int], asReplacements: Bool) throws {
-        guard let recruiter, let lifelines else { return }
-        let host = currentHostName()
-        let inbox = inbox
-        for slot in slots {
-            let rank = nextRank
-            nextRank += 1
-            let started = try recruiter.start(rank: rank) { _, end in inbox.post(.workerEnded(rank: rank, end)) }
-            lifelines.name(rank: rank, host: host)
-            lifelines.adoptOutput(rank: rank, output: started.output, errors: started.errors)
-            let channel = channels.count
-            channels.append(Channel(link: .sharedMemory(started.stream), slotBySource: [0: slot], liveWorkers: 1))
-            let worker = WorkerRecord(
-                rank: rank, channel: channel, source: 0, host: host, processID: started.processID,
-                isReplacement: asReplacements)
-            if slot < workers.count { workers[slot] = worker } else { workers.append(worker) }
-            slotByRank[rank] = slot
-            RuntimeLog.debug("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
-        }
-    }
-
-    /// Sends a supervisor an order about one of its workers.
-    func sendOrder(_ kind: FrameKind, rank: Int, slot: Int) {
-        guard !mpiFailed, case .mpi(let job) = transport, let supervisor = workers[slot].supervisor else { return }
-        let order = FrameEncoder.supervisorOrder(kind, rank: rank)
-        // A supervisor that cannot be reached is lost; its lifeline says so.
-        for send in (try? job.communicator.startSend(order, to: supervisor)) ?? [] { abandonedSends.append(send) }
-    }
-
-    /// A worker on rank 0's host shares its memory with rank 0: from now on its frames come and go
-    /// through it, on a channel of its own, not through its supervisor.
-    func adoptWorkerMemory(rank: Int, processID: Int32, name: String) {
-        guard let slot = slotByRank[rank], workers[slot].rank == rank, workers[slot].phase == .starting else {
-            // Its worker is gone already: the memory goes with its name, which its supervisor removes.
-            return
-        }
-        do {
-            let stream = FrameStream.executorEnd(of: try SharedChannelMemory.open(named: name))
-            stream.senderIsGone = { processHasEnded(processID) }
-            let channel = channels.count
-            channels.append(Channel(link: .sharedMemory(stream), slotBySource: [0: slot], liveWorkers: 1))
-            workers[slot].channel = channel
-            workers[slot].source = 0
-            updateWorkerCount()
-        } catch {
-            // The worker's frames cannot reach rank 0; it is given up (and the slot tried again).
-            endWorker(slot: slot)
-            workerLost(slot: slot, end: .unreachable("its memory \(name) could not be opened: \(error)"))
-        }
     }
 }

@@ -69,30 +69,6 @@ struct WorkerRecord {
     }
 }
 
-/// How rank 0 reaches a group of workers: the job's communicator (each worker behind its
-/// supervisor's rank), or, for a worker rank 0 started itself, the memory the two share.
-struct Channel {
-    enum Link {
-        case mpi(Communicator)
-        case sharedMemory(FrameStream)
-        /// The worker is lost; nothing more is read from it.
-        case closed
-    }
-
-    var link: Link
-    /// The slot of the worker on a shared-memory channel (at rank 0). Over MPI a frame's worker
-    /// is the one its supervisor's last route frame named.
-    var slotBySource: [Int: Int] = [:]
-    /// Processes on it that are not lost (supervisors, or the one worker of a shared-memory
-    /// channel); a channel with none is no longer polled.
-    var liveWorkers: Int
-}
-
-/// A worker could not be reached: a send or receive with it failed.
-struct WorkerUnreachable: Error, CustomStringConvertible {
-    var description: String
-}
-
 /// A worker the pool lost, for the messages of the futures it takes down.
 struct WorkerLoss: CustomStringConvertible {
     var rank: Int

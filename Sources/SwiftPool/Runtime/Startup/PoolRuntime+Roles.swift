@@ -25,9 +25,8 @@ extension PoolRuntime {
             return
         }
         do {
-            scheduler = try Scheduler(
-                inbox: inbox,
-                transport: .spawned(.init(count: workers, lifelines: lifelines, recruiter: .forThisProgram())))
+            scheduler = try Scheduler.spawning(
+                inbox: inbox, count: workers, lifelines: lifelines, recruiter: .forThisProgram())
             scheduler.waitForWorkersToStart(timeoutNanos: lifelines.settings.connectNanos)
         } catch {
             lifelines.shutdown()
@@ -37,7 +36,6 @@ extension PoolRuntime {
         tell(.executor(inbox))
         scheduler.run()
         _ = scheduler.stopWorkers()
-        if scheduler.interruption != nil { scheduler.killSpawnedWorkers() }
         // Every line a worker wrote is written before the program ends: its pipes close once it
         // has exited and they are read to the end. (A worker that does not stop dies with this
         // thread, by its parent-death signal.)
@@ -60,15 +58,14 @@ extension PoolRuntime {
                     addresses: LifelineAddresses.toListenOn(peers: peers, host: host),
                     settings: .fromEnvironment(), report: { inbox.post(.lifeline($0)) })
                 lifelines = monitor
-                scheduler = try Scheduler(
-                    inbox: inbox,
-                    transport: .mpi(.init(communicator: communicator, peers: peers, lifelines: monitor)))
+                scheduler = try Scheduler.overMPI(
+                    inbox: inbox, job: .init(communicator: communicator, peers: peers), lifelines: monitor)
                 // As in the plain start, a pool is handed out once its workers are up, so that
                 // its first tasks do not wait for start-up (nor go all to the first worker up).
                 scheduler.waitForWorkersToStart(timeoutNanos: monitor.settings.connectNanos)
             } else {
                 lifelines = nil
-                scheduler = try Scheduler(inbox: inbox, transport: .local(TaskRunner(rank: 0, host: host)))
+                scheduler = Scheduler.inProcess(inbox: inbox, runner: TaskRunner(rank: 0, host: host))
             }
         } catch {
             tell(.failed(asPoolError(error)))

@@ -15,7 +15,7 @@ final class PoolRuntime: Sendable {
     private let lastPoolID = Atomic<UInt32>(0)
     private let lastSharedValueID = Atomic<UInt64>(0)
 
-    private init(inbox: ExecutorInbox, thread: DedicatedThread) {
+    init(inbox: ExecutorInbox, thread: DedicatedThread) {
         self.inbox = inbox
         self.thread = thread
     }
