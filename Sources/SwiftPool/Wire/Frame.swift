@@ -47,6 +47,9 @@ enum FrameKind: UInt8 {
     /// Executor → supervisor: hold each worker to this many bytes resident (the id; 0 for no
     /// limit), the smallest `workerMemoryLimit` of the pools open.
     case memoryLimit
+    /// Executor → a worker that shares rings with it: ring this slot (the id) of the doorbell
+    /// open as the descriptor of the process the body names, after each write into the ring.
+    case doorbell
 }
 
 /// What a stop frame's id asks of a worker.

@@ -160,6 +160,16 @@ enum FrameEncoder {
         return OutgoingFrame(bytes: frame)
     }
 
+    /// Tells a worker which doorbell bit to set after writing into its ring: the slot (the id),
+    /// then rank 0's process id and the doorbell's descriptor there (two Int32).
+    static func doorbell(slot: Int, processID: Int32, descriptor: Int32) -> OutgoingFrame {
+        let frame = WireBuffer(capacity: FrameHeader.size + 8)
+        FrameHeader(kind: .doorbell, id: UInt64(slot)).write(into: frame)
+        frame.append(UInt32(bitPattern: processID))
+        frame.append(UInt32(bitPattern: descriptor))
+        return OutgoingFrame(bytes: frame)
+    }
+
     /// Which worker the frames that follow, between the executor and a supervisor, concern.
     static func route(rank: Int) -> OutgoingFrame { supervisorOrder(.route, rank: rank) }
 

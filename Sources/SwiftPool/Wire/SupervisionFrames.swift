@@ -55,3 +55,24 @@ enum WorkerMemoryFrame {
         return (processID, name)
     }
 }
+
+enum DoorbellFrame {
+    /// The slot, rank 0's process id and the doorbell's descriptor a ``FrameKind/doorbell`` frame
+    /// carries.
+    static func read(from bytes: UnsafeRawBufferPointer) throws -> (slot: Int, processID: Int32, descriptor: Int32) {
+        guard bytes.count == FrameHeader.size + 8 else {
+            throw PoolError(.protocolViolation, "received a doorbell frame of \(bytes.count) bytes")
+        }
+        let header = try FrameHeader.read(from: bytes)
+        let processID = Int32(
+            bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size, as: UInt32.self)))
+        let descriptor = Int32(
+            bitPattern: UInt32(littleEndian: bytes.loadUnaligned(fromByteOffset: FrameHeader.size + 4, as: UInt32.self))
+        )
+        guard header.id < UInt64(Doorbell.capacity), processID > 0, descriptor >= 0 else {
+            throw PoolError(
+                .protocolViolation, "received a doorbell frame for slot \(header.id) of process \(processID)")
+        }
+        return (Int(header.id), processID, descriptor)
+    }
+}

@@ -4,6 +4,8 @@ protocol WorkerConnection {
     mutating func nextFrame() throws -> (frame: WireBuffer, attachment: (any IncomingAttachment)?)
     /// Sends a reply to rank 0.
     mutating func send(_ reply: OutgoingFrame) throws
+    /// Rings a doorbell rank 0 shares after every write.
+    mutating func ring(_ doorbell: Doorbell, slot: Int)
 }
 
 /// A worker's life, on the thread that runs its tasks: take frames from rank 0, run them, reply,
@@ -19,6 +21,14 @@ struct WorkerLoop<Connection: WorkerConnection> {
             let (frame, attachment) = try connection.nextFrame()
             let header = try FrameHeader.read(from: frame.bytes)
             if header.kind == .stop { return StopMode(rawValue: header.id) ?? .exitNow }
+            if header.kind == .doorbell {
+                let (slot, processID, descriptor) = try DoorbellFrame.read(from: frame.bytes)
+                // Without it, rank 0 still reads this worker's ring, on its periodic sweep.
+                if let bell = try? Doorbell.open(processID: processID, descriptor: descriptor) {
+                    connection.ring(bell, slot: slot)
+                }
+                continue
+            }
             let reply = runner.handle(frame, header: header, attachment: attachment)
             try attachment?.discardIfUnread()
             if let reply { try connection.send(reply) }
@@ -43,4 +53,6 @@ struct SharedMemoryWorkerConnection: WorkerConnection {
     }
 
     mutating func send(_ reply: OutgoingFrame) throws { replies.send(reply) }
+
+    mutating func ring(_ doorbell: Doorbell, slot: Int) { replies.ring(doorbell, slot: slot) }
 }

@@ -19,6 +19,12 @@ final class WorkerReplies: @unchecked Sendable {
         sending.withLock { backoff in stream.sendNow(frame, backoff: &backoff) }
     }
 
+    /// Rings `doorbell`'s bit for `slot` after every write from now on, so rank 0 reads this
+    /// worker's ring only when it has something.
+    func ring(_ doorbell: Doorbell, slot: Int) {
+        sending.withLock { _ in stream.doorbell = (doorbell, slot) }
+    }
+
     /// Sends a log record to rank 0; false when this process is not a worker.
     static func send(log bytes: WireBuffer) -> Bool {
         guard let replies = current.withLock({ $0 }) else { return false }

@@ -33,6 +33,8 @@ final class FrameStream {
     /// Whether the writer on the other side has ended, for a reader waiting on an attachment's
     /// rest; a worker's parent learns it from the process's end.
     var senderIsGone: () -> Bool = { false }
+    /// The doorbell bit to set after each write, on a worker whose reader is rank 0.
+    var doorbell: (bell: Doorbell, slot: Int)?
 
     private enum MessageKind: UInt8 {
         case frame = 0
@@ -101,10 +103,16 @@ final class FrameStream {
                 outgoing.removeFirst()
             } else {
                 outgoing[outgoing.startIndex] = first
+                ringDoorbell(if: wroteAny)
                 return (false, wroteAny)
             }
         }
+        ringDoorbell(if: wroteAny)
         return (true, wroteAny)
+    }
+
+    private func ringDoorbell(if wrote: Bool) {
+        if wrote, let doorbell { doorbell.bell.ring(doorbell.slot) }
     }
 
     var hasPendingOutput: Bool { !outgoing.isEmpty }

@@ -1,22 +1,30 @@
 /// Taking what worker processes send: frames through shared memory, and frames, worker ends and
 /// memory news that supervisors relay over MPI.
 extension ProcessTransport {
-    /// Takes every frame that has arrived, on every channel with a worker left.
+    /// Takes every frame that has arrived: from the rings whose doorbell bits are set, and over
+    /// MPI when anything may have come that way. Every ring with a worker is read while a worker
+    /// is starting (it writes its first frame before it has the doorbell), every 10 ms all the
+    /// same, and on every pass without a doorbell.
     func receive(for scheduler: Scheduler) throws -> Bool {
         var progressed = false
-        let pollMPI = shouldPollMPI(for: scheduler)
-        // A channel is polled only while a worker on it is alive.
-        for channel in channels.indices where channels[channel].liveWorkers > 0 {
-            if case .mpi = channels[channel].link, !pollMPI { continue }
-            do {
+        if case .mpi = mode, channels[0].liveWorkers > 0, shouldPollMPI(for: scheduler) {
+            if try receive(on: 0, for: scheduler) { progressed = true }
+        }
+        let now = monotonicNanos()
+        if let doorbell, scheduler.workers.counts.starting == 0, now < polling.nextSweep {
+            var rung: [Int] = []
+            doorbell.takeRung(among: scheduler.workers.count) { rung.append($0) }
+            for slot in rung where slot < scheduler.workers.count {
+                let channel = scheduler.workers[slot].channel
+                guard scheduler.workers[slot].isAlive, case .sharedMemory = channels[channel].link else { continue }
                 if try receive(on: channel, for: scheduler) { progressed = true }
-            } catch let error as MPIError {
-                // A channel of one worker failing is that worker's loss; the job's own
-                // communicator failing leaves no worker to blame.
-                guard channels[channel].liveWorkers == 1,
-                    let slot = channels[channel].slotBySource.values.first(where: { scheduler.workers[$0].isAlive })
-                else { throw error }
-                scheduler.workerLost(slot: slot, end: .unreachable(error.description))
+            }
+        } else {
+            polling.nextSweep = now &+ 10_000_000
+            doorbell?.takeRung(among: scheduler.workers.count) { _ in }
+            for channel in channels.indices where channels[channel].liveWorkers > 0 {
+                guard case .sharedMemory = channels[channel].link else { continue }
+                if try receive(on: channel, for: scheduler) { progressed = true }
             }
         }
         if !incomingPieces.isEmpty, try receivePieces(for: scheduler) { progressed = true }
@@ -30,8 +38,8 @@ extension ProcessTransport {
         guard case .mpi = mode else { return false }
         if scheduler.workers.counts.relayed > 0 { return true }
         let now = monotonicNanos()
-        guard now < newsExpectedUntil || now >= nextMPIPoll else { return false }
-        nextMPIPoll = now &+ 10_000_000
+        guard now < polling.newsExpectedUntil || now >= polling.nextMPIPoll else { return false }
+        polling.nextMPIPoll = now &+ 10_000_000
         return true
     }
 

@@ -84,6 +84,7 @@ extension ProcessTransport {
             lifelines.adoptOutput(rank: rank, output: started.output, errors: started.errors)
             let channel = channels.count
             channels.append(Channel(link: .sharedMemory(started.stream), slotBySource: [0: slot], liveWorkers: 1))
+            handDoorbell(to: started.stream, slot: slot, channel: channel)
             scheduler.workers.place(
                 WorkerRecord(
                     rank: rank, channel: channel, source: 0, host: host, processID: started.processID,
@@ -91,6 +92,13 @@ extension ProcessTransport {
                 in: slot)
             RuntimeLog.debug("started rank \(rank) (pid \(started.processID)) in slot \(slot)")
         }
+    }
+
+    /// Tells a worker that now shares rings with rank 0 which doorbell bit to ring: its slot's.
+    private func handDoorbell(to stream: FrameStream, slot: Int, channel: Int) {
+        guard let doorbell else { return }
+        stream.send(FrameEncoder.doorbell(slot: slot, processID: getpid(), descriptor: doorbell.descriptor))
+        if stream.hasPendingOutput { blockedChannels.insert(channel) }
     }
 
     /// Ends a worker's process now: rank 0 kills its own child; a supervisor is told to.
@@ -109,7 +117,7 @@ extension ProcessTransport {
         switch channels[worker.channel].link {
         case .sharedMemory(let stream):
             stream.send(FrameEncoder.stop(.finalize))
-            if stream.hasPendingOutput { streamsHoldOutput = true }
+            if stream.hasPendingOutput { blockedChannels.insert(worker.channel) }
         case .mpi: sendOrder(.retireWorker, rank: worker.rank, slot: slot, for: scheduler)
         case .closed: break
         }
@@ -152,6 +160,7 @@ extension ProcessTransport {
             stream.senderIsGone = { processHasEnded(processID) }
             let channel = channels.count
             channels.append(Channel(link: .sharedMemory(stream), slotBySource: [0: slot], liveWorkers: 1))
+            handDoorbell(to: stream, slot: slot, channel: channel)
             scheduler.workers[slot].channel = channel
             scheduler.workers[slot].source = 0
             scheduler.updateWorkerCount()

@@ -34,12 +34,12 @@ final class ProcessTransport: WorkerTransport {
     /// Replies arriving in pieces, by worker slot.
     var incomingPieces: [Int: IncomingPieces] = [:]
     var routes = SupervisorRoutes()
-    /// Until when a frame a supervisor nudged about may still be on its way, and when MPI is
-    /// next looked at when nothing is expected from it.
-    var newsExpectedUntil: UInt64 = 0
-    var nextMPIPoll: UInt64 = 0
-    /// Whether a shared-memory stream still has bytes its ring had no room for.
-    var streamsHoldOutput = false
+    var polling = Polling()
+    /// The bits workers that share rings with rank 0 set when they write; nil if it could not
+    /// be made (every ring is then read on every pass).
+    let doorbell: Doorbell?
+    /// Shared-memory channels whose frames wait for room in their ring.
+    var blockedChannels: Set<Int> = []
     var hasFailed = false
     /// The memory limit last handed to the workers' parents.
     var appliedMemoryLimit: UInt64?
@@ -48,11 +48,28 @@ final class ProcessTransport: WorkerTransport {
         self.mode = mode
         self.lifelines = lifelines
         self.recruiter = recruiter
+        do {
+            doorbell = try Doorbell.create()
+        } catch {
+            RuntimeLog.debug("no doorbell for the workers' rings (\(error)); every ring is read on every pass")
+            doorbell = nil
+        }
+    }
+
+    /// When rank 0 looks where nothing may have arrived.
+    struct Polling {
+        /// Until when a frame a supervisor nudged about may still be on its way.
+        var newsExpectedUntil: UInt64 = 0
+        /// When MPI is next looked at when nothing is expected from it.
+        var nextMPIPoll: UInt64 = 0
+        /// When every ring is next read, rung or not: a worker that could not open the doorbell
+        /// is served all the same, if later.
+        var nextSweep: UInt64 = 0
     }
 
     var runsTasksElsewhere: Bool { true }
-    var expectsNews: Bool { monotonicNanos() < newsExpectedUntil }
-    var holdsOutput: Bool { streamsHoldOutput }
+    var expectsNews: Bool { monotonicNanos() < polling.newsExpectedUntil }
+    var holdsOutput: Bool { !blockedChannels.isEmpty }
     var hasSendsInFlight: Bool { !sends.isEmpty }
 
     var isSpawning: Bool {
@@ -70,7 +87,7 @@ final class ProcessTransport: WorkerTransport {
             scheduler.supervisorLost(source: rank, end: end)
         case .nudged:
             // The frame is sent before the nudge, but may still be on its way.
-            newsExpectedUntil = monotonicNanos() &+ 100_000_000
+            polling.newsExpectedUntil = monotonicNanos() &+ 100_000_000
         }
     }
 
@@ -94,7 +111,7 @@ final class ProcessTransport: WorkerTransport {
             }
         case .sharedMemory(let stream):
             stream.send(frame)
-            if stream.hasPendingOutput { streamsHoldOutput = true }
+            if stream.hasPendingOutput { blockedChannels.insert(worker.channel) }
         case .closed:
             throw WorkerUnreachable(description: "it is lost")
         }
@@ -103,7 +120,7 @@ final class ProcessTransport: WorkerTransport {
     /// Tests the MPI sends in flight and writes what the shared-memory rings take; true when bytes
     /// moved through a ring, so the loop keeps pace with a large transfer instead of sleeping.
     func progressSends(for scheduler: Scheduler) -> Bool {
-        guard !sends.isEmpty || streamsHoldOutput else { return false }
+        guard !sends.isEmpty || !blockedChannels.isEmpty else { return false }
         var wroteAny = false
         var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
@@ -122,27 +139,24 @@ final class ProcessTransport: WorkerTransport {
                 index += 1
             }
         }
-        if streamsHoldOutput {
-            var stillHoldOutput = false
-            for channel in channels.indices {
-                guard case .sharedMemory(let stream) = channels[channel].link, stream.hasPendingOutput else { continue }
-                let flushed = stream.flush()
-                if !flushed.isDone { stillHoldOutput = true }
-                if flushed.wroteAny { wroteAny = true }
+        for channel in blockedChannels {
+            guard case .sharedMemory(let stream) = channels[channel].link else {
+                blockedChannels.remove(channel)
+                continue
             }
-            streamsHoldOutput = stillHoldOutput
+            let flushed = stream.flush()
+            if flushed.isDone { blockedChannels.remove(channel) }
+            if flushed.wroteAny { wroteAny = true }
         }
         for (slot, error) in unreachable { scheduler.workerLost(slot: slot, end: .unreachable(error.description)) }
         return wroteAny
     }
 
     func waitBriefly(for scheduler: Scheduler) {
-        for channel in channels {
-            // A frame waits for room in a worker's ring: sleep until the worker frees some (it
-            // wakes this thread as it does; spinning would take the core it may need).
-            if case .sharedMemory(let stream) = channel.link, stream.hasPendingOutput {
-                return stream.waitForSpace(timeoutNanos: 1_000_000)
-            }
+        // A frame waits for room in a worker's ring: sleep until the worker frees some (it wakes
+        // this thread as it does; spinning would take the core it may need).
+        if let channel = blockedChannels.first, case .sharedMemory(let stream) = channels[channel].link {
+            return stream.waitForSpace(timeoutNanos: 1_000_000)
         }
         scheduler.inbox.sleep(timeoutNanos: 1_000_000)
     }
@@ -154,6 +168,7 @@ final class ProcessTransport: WorkerTransport {
             channels[worker.channel].liveWorkers -= 1
             channels[worker.channel].slotBySource[worker.source] = nil
             channels[worker.channel].link = .closed
+            blockedChannels.remove(worker.channel)
         }
         sends.removeAll { entry in
             guard entry.slot == slot else { return false }
