@@ -142,6 +142,7 @@ final class PoolRuntime: Sendable {
             DedicatedThread.start { SpawnedWorker.run(welcomeDescriptor: welcomeDescriptor) }.detach()
             return .success(.worker)
         }
+        raiseDescriptorLimit()
         let mode: LaunchPlan.Mode
         do { mode = try LaunchPlan.mode() } catch { return .failure(asPoolError(error)) }
         let report = Mutex<StartupReport?>(nil)
