@@ -65,7 +65,7 @@ struct WorkerTableTests {
                 table[slot].tasks.append(Self.task(nextID))
                 nextID += 1
             case 2 where !table[slot].tasks.isEmpty: table[slot].tasks.removeFirst()
-            default: table[slot].isReplaced.toggle()
+            default: table[slot].history.isReplaced.toggle()
             }
             let below = Int(generator.next() % UInt64(maxLoad)) + 1
             let least = table.filter { $0.phase == .ready && $0.tasks.count < below }.map(\.tasks.count).min()
@@ -75,7 +75,7 @@ struct WorkerTableTests {
         #expect(table.counts.serving == table.count { $0.phase == .ready || $0.phase == .retiring })
         #expect(table.counts.starting == table.count { $0.phase == .starting })
         #expect(table.counts.alive == table.count(where: \.isAlive))
-        #expect(table.counts.aliveNotReplaced == table.count { $0.isAlive && !$0.isReplaced })
+        #expect(table.counts.aliveNotReplaced == table.count { $0.isAlive && !$0.history.isReplaced })
     }
 }
 

@@ -18,8 +18,8 @@ extension Scheduler {
             for slot in workers.indices where workers[slot].phase == .ready || workers[slot].phase == .initializing {
                 used += 1
                 if used > pool.workerLimit { break }
-                if let initializer = pool.plan.initializer, workers[slot].initializedPools.insert(id).inserted {
-                    workers[slot].pendingInitializers.insert(id)
+                if let initializer = pool.plan.initializer, workers[slot].pools.initialized.insert(id).inserted {
+                    workers[slot].pools.pendingInitializers.insert(id)
                     workers[slot].phase = .initializing
                     do {
                         try transport.send(initializer, to: slot, for: self)
@@ -28,7 +28,7 @@ extension Scheduler {
                         waiting = true
                     }
                 }
-                if workers[slot].pendingInitializers.contains(id) { waiting = true }
+                if workers[slot].pools.pendingInitializers.contains(id) { waiting = true }
             }
             guard !waiting else { return false }
             _ = done.resolve(.success(NoOutput()))

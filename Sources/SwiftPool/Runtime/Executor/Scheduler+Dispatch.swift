@@ -19,12 +19,12 @@ extension Scheduler {
                     continue
                 }
                 let initializer = pool.plan.initializer.flatMap {
-                    workers[slot].initializedPools.insert(id).inserted ? $0 : nil
+                    workers[slot].pools.initialized.insert(id).inserted ? $0 : nil
                 }
-                if initializer != nil { workers[slot].pendingInitializers.insert(id) }
+                if initializer != nil { workers[slot].pools.pendingInitializers.insert(id) }
                 let isHead = workers[slot].tasks.isEmpty
                 workers[slot].tasks.append(task)
-                workers[slot].tookTasks = true
+                workers[slot].history.tookTasks = true
                 if isHead { headStarted(on: slot) }
                 pool.inFlight += 1
                 ledger.inFlight += 1

@@ -7,14 +7,14 @@ extension Scheduler {
     /// Whether `task` fits on a worker under its pool's limit. A task larger than the limit (a
     /// chunk sized by hand) runs whole on a worker that has taken none of the pool's items.
     func fits(_ task: QueuedTask, on slot: Int, pool: UInt32, limit: Int) -> Bool {
-        let taken = workers[slot].itemsTaken[pool] ?? 0
+        let taken = workers[slot].pools.itemsTaken[pool] ?? 0
         return taken == 0 || taken + task.items <= limit
     }
 
     /// Counts a task handed to a worker toward its pool's limit; a worker that reaches it retires.
     func countItems(of task: QueuedTask, on slot: Int, limit: Int) {
-        let taken = (workers[slot].itemsTaken[task.pool] ?? 0) + task.items
-        workers[slot].itemsTaken[task.pool] = taken
+        let taken = (workers[slot].pools.itemsTaken[task.pool] ?? 0) + task.items
+        workers[slot].pools.itemsTaken[task.pool] = taken
         if taken >= limit { startRetiring(slot) }
     }
 
@@ -31,7 +31,7 @@ extension Scheduler {
             placeholder.phase = .lost
             placeholder.tasks.removeAll()
             workers.place(placeholder, in: spare)
-            workers[slot].isReplaced = true
+            workers[slot].history.isReplaced = true
             workers.awaitingReplacement.append(spare)
             updateWorkerCount()
         }
@@ -55,7 +55,7 @@ extension Scheduler {
         if end != .exited(code: 0) { RuntimeLog.debug("rank \(worker.rank), retired, \(end.description)") }
         if canReplace(worker) {
             workers.awaitingReplacement.append(slot)
-        } else if worker.isReplaced {
+        } else if worker.history.isReplaced {
             // Its replacement runs in another slot: this one is free for the next.
             workers.spareSlots.append(slot)
         }

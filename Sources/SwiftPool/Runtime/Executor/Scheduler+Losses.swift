@@ -39,7 +39,7 @@ extension Scheduler {
         workers.losses.append(loss)
 
         var tasks = worker.tasks
-        if var head = tasks.first, !worker.pendingInitializers.contains(head.pool) {
+        if var head = tasks.first, !worker.pools.pendingInitializers.contains(head.pool) {
             // Workers run their tasks in order: the first was running.
             head.runs += 1
             let retries = ledger[head.pool]?.plan.maxRetries ?? 0
@@ -62,7 +62,7 @@ extension Scheduler {
                 "\(loss); \(tasks.count) unfinished task(s) go back to the queue"
                     + (failed > 0 ? ", \(failed) failed with no retries left" : ""))
         }
-        if case .passedMemoryLimit = end, !worker.tookTasks {
+        if case .passedMemoryLimit = end, !worker.history.tookTasks {
             if !warnedOfIdleMemory {
                 warnedOfIdleMemory = true
                 RuntimeLog.warning(
@@ -71,7 +71,7 @@ extension Scheduler {
                         + "workers are not replaced (workers left: \(workers.counts.alive)); raise the limit")
             }
         } else if canReplace(worker) {
-            if worker.isReplacement && !worker.wasReady {
+            if worker.history.isReplacement && !worker.history.wasReady {
                 RuntimeLog.warning(
                     "rank \(worker.rank) on host \(worker.host), a replacement worker, \(end.description) "
                         + "before it was ready to take tasks; that is a crash loop, so it is not replaced again "
@@ -111,7 +111,7 @@ extension Scheduler {
     /// Whether a lost worker's slot can get a new worker: not after an interruption, nor when a
     /// retiring worker's replacement was started already; otherwise as the transport can.
     func canReplace(_ worker: WorkerRecord) -> Bool {
-        guard interruption == nil, !worker.isReplaced else { return false }
+        guard interruption == nil, !worker.history.isReplaced else { return false }
         return transport.canReplace(worker, for: self)
     }
 
@@ -146,7 +146,7 @@ extension Scheduler {
         guard now >= startWatch.nextCheck, let allowed = startWatch.allowedNanos else { return }
         startWatch.nextCheck = now &+ 100_000_000
         for slot in workers.indices where workers[slot].phase == .starting {
-            guard now &- workers[slot].startedAt > allowed else { continue }
+            guard now &- workers[slot].history.startedAt > allowed else { continue }
             transport.endWorker(in: slot, for: self)
             workerLost(slot: slot, end: .neverConnected(nanos: allowed))
         }

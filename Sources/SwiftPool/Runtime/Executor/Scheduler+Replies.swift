@@ -70,11 +70,11 @@ extension Scheduler {
     }
 
     func initializerEnded(_ pool: UInt32, on slot: Int) {
-        workers[slot].pendingInitializers.remove(pool)
+        workers[slot].pools.pendingInitializers.remove(pool)
         if workers[slot].tasks.first?.pool == pool { headStarted(on: slot) }
-        if workers[slot].phase == .initializing && workers[slot].pendingInitializers.isEmpty {
+        if workers[slot].phase == .initializing && workers[slot].pools.pendingInitializers.isEmpty {
             workers[slot].phase = .ready
-            workers[slot].wasReady = true
+            workers[slot].history.wasReady = true
             updateWorkerCount()
         }
     }
@@ -93,11 +93,11 @@ extension Scheduler {
     func initialize(_ slot: Int) throws {
         for pool in ledger.openPools {
             guard !pool.isClosing, pool.broken == nil, let initializer = pool.plan.initializer else { continue }
-            workers[slot].initializedPools.insert(pool.plan.id)
-            workers[slot].pendingInitializers.insert(pool.plan.id)
+            workers[slot].pools.initialized.insert(pool.plan.id)
+            workers[slot].pools.pendingInitializers.insert(pool.plan.id)
             try transport.send(initializer, to: slot, for: self)
         }
-        workers[slot].phase = workers[slot].pendingInitializers.isEmpty ? .ready : .initializing
-        workers[slot].wasReady = workers[slot].phase == .ready
+        workers[slot].phase = workers[slot].pools.pendingInitializers.isEmpty ? .ready : .initializing
+        workers[slot].history.wasReady = workers[slot].phase == .ready
     }
 }

@@ -10,7 +10,8 @@ extension Scheduler {
             // Stale when the worker has moved on, or its head restarted the clock (an initializer).
             guard workers[slot].isAlive, let head = workers[slot].tasks.first, head.id == deadline.task,
                 let pool = ledger[head.pool], let limit = pool.timeoutNanos,
-                !workers[slot].pendingInitializers.contains(head.pool), now &- workers[slot].headStartedAt >= limit
+                !workers[slot].pools.pendingInitializers.contains(head.pool),
+                now &- workers[slot].headStartedAt >= limit
             else { continue }
             let worker = workers[slot]
             workers[slot].tasks.removeFirst()

@@ -93,7 +93,7 @@ final class Scheduler {
             inbox: inbox, transport: InProcessTransport(runner: runner), maxLoad: 1, startAllowanceNanos: nil)
         var worker = WorkerRecord(rank: 0, channel: 0, source: 0, host: "", processID: 0, isReplacement: false)
         worker.phase = .ready
-        worker.wasReady = true
+        worker.history.wasReady = true
         scheduler.workers.place(worker, in: 0)
         return scheduler
     }

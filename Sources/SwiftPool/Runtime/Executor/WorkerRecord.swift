@@ -31,27 +31,37 @@ struct WorkerRecord {
     /// Its process id, once it has said it is ready (0 before).
     var processID: Int32
     var phase = Phase.starting
-    /// Whether it was started to replace a lost worker.
-    var isReplacement: Bool
-    /// When it was started (or asked for): one that is not ready within the time allowed is lost.
-    var startedAt = monotonicNanos()
-    /// Whether it was ever ready to take tasks: a replacement lost before that is a crash loop.
-    var wasReady = false
+    var history: History
     /// Tasks handed to it and not yet answered, in the order it runs them: the first is running.
     var tasks = Deque<QueuedTask>()
     /// When its first task began: its dispatch, the previous reply, or its initializer's end.
     var headStartedAt: UInt64 = 0
-    /// Pools whose initializer it has been sent, and those not yet acknowledged.
-    var initializedPools: Set<UInt32> = []
-    var pendingInitializers: Set<UInt32> = []
+    var pools = PoolsSeen()
     /// Shared values it has been sent and not told to forget.
     var sharedValues: Set<UInt64> = []
-    /// Items of each pool's tasks handed to it, for the pools' `maxTasksPerWorker`.
-    var itemsTaken: [UInt32: Int] = [:]
-    /// Whether it was ever handed a task: one past the memory limit before that is a crash loop.
-    var tookTasks = false
-    /// Whether its replacement was started already (it is retiring): its slot gets no other.
-    var isReplaced = false
+
+    /// How the worker came to be, and what it has done: what decides whether it is replaced.
+    struct History {
+        /// Whether it was started to replace a lost worker.
+        var isReplacement: Bool
+        /// When it was started (or asked for): one that is not ready within the time allowed is lost.
+        var startedAt = monotonicNanos()
+        /// Whether it was ever ready to take tasks: a replacement lost before that is a crash loop.
+        var wasReady = false
+        /// Whether it was ever handed a task: one past the memory limit before that is a crash loop.
+        var tookTasks = false
+        /// Whether its replacement was started already (it is retiring): its slot gets no other.
+        var isReplaced = false
+    }
+
+    /// What the worker holds of each pool.
+    struct PoolsSeen {
+        /// Pools whose initializer it has been sent, and those not yet acknowledged.
+        var initialized: Set<UInt32> = []
+        var pendingInitializers: Set<UInt32> = []
+        /// Items of each pool's tasks handed to it, for the pools' `maxTasksPerWorker`.
+        var itemsTaken: [UInt32: Int] = [:]
+    }
 
     var isAlive: Bool { phase != .lost }
 
@@ -65,7 +75,7 @@ struct WorkerRecord {
         self.supervisor = supervisor
         self.host = host
         self.processID = processID
-        self.isReplacement = isReplacement
+        self.history = History(isReplacement: isReplacement)
     }
 }
 

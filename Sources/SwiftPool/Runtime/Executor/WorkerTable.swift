@@ -101,8 +101,8 @@ struct WorkerTable: RandomAccessCollection {
         init(_ worker: WorkerRecord) {
             phase = worker.phase
             load = worker.tasks.count
-            initializing = !worker.pendingInitializers.isEmpty
-            isReplaced = worker.isReplaced
+            initializing = !worker.pools.pendingInitializers.isEmpty
+            isReplaced = worker.history.isReplaced
             relayed = worker.source != 0
         }
 

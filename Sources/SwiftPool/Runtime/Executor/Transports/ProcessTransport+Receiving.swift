@@ -27,7 +27,7 @@ extension ProcessTransport {
                 if try receive(on: channel, for: scheduler) { progressed = true }
             }
         }
-        if !incomingPieces.isEmpty, try receivePieces(for: scheduler) { progressed = true }
+        if !operations.incomingPieces.isEmpty, try receivePieces(for: scheduler) { progressed = true }
         return progressed
     }
 
@@ -109,7 +109,7 @@ extension ProcessTransport {
                 } catch is PeerGone {}
                 continue
             }
-            if !incomingPieces.isEmpty {
+            if !operations.incomingPieces.isEmpty {
                 do {
                     try finishReceivingPieces(slot: slot, for: scheduler)
                 } catch is PeerGone {
@@ -118,7 +118,7 @@ extension ProcessTransport {
             }
             if header.kind == .pieces {
                 let announcement = try PiecesAnnouncement(from: message.bytes.bytes)
-                incomingPieces[slot] = try IncomingPieces(announcement, from: source, on: communicator)
+                operations.incomingPieces[slot] = try IncomingPieces(announcement, from: source, on: communicator)
                 continue
             }
             let attachment =
@@ -155,8 +155,8 @@ extension ProcessTransport {
     /// Handles each reply whose pieces have all arrived.
     private func receivePieces(for scheduler: Scheduler) throws -> Bool {
         var progressed = false
-        for (slot, incoming) in incomingPieces where try incoming.isComplete() {
-            incomingPieces[slot] = nil
+        for (slot, incoming) in operations.incomingPieces where try incoming.isComplete() {
+            operations.incomingPieces[slot] = nil
             try handle(incoming, from: slot, for: scheduler)
             progressed = true
         }
@@ -166,13 +166,13 @@ extension ProcessTransport {
     /// Waits for the reply a worker is sending in pieces: a later frame from it must not be handled
     /// before it. Throws ``PeerGone`` if the worker dies first.
     private func finishReceivingPieces(slot: Int, for scheduler: Scheduler) throws {
-        guard let incoming = incomingPieces[slot] else { return }
+        guard let incoming = operations.incomingPieces[slot] else { return }
         var backoff = IdleBackoff(spinWindowNanos: 50_000, firstSleepNanos: 10_000, maxSleepNanos: 1_000_000)
         while try !incoming.isComplete() {
             if scheduler.inbox.isGone(rank: scheduler.workers[slot].rank) { throw PeerGone() }
             backoff.idle(sleep: sleepNanos)
         }
-        incomingPieces[slot] = nil
+        operations.incomingPieces[slot] = nil
         try handle(incoming, from: slot, for: scheduler)
     }
 

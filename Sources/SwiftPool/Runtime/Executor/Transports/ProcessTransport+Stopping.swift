@@ -14,7 +14,7 @@ extension ProcessTransport {
         lifelines.beginStopping()
         let clean = scheduler.workers.lostSupervisors.isEmpty && !hasFailed && !interrupted
         let stop = FrameEncoder.stop(clean ? .finalize : .exitNow).bytes
-        var pending = sends.map(\.send)
+        var pending = operations.sends.map(\.send)
         var streams: [FrameStream] = []
         // Workers rank 0 reaches through shared memory (its own, or those on its host) get their
         // stop from rank 0, the one writer of their rings.
@@ -33,7 +33,7 @@ extension ProcessTransport {
                 }
             }
         }
-        sends.removeAll()
+        operations.sends.removeAll()
         let deadline = monotonicNanos() &+ 5_000_000_000
         var allSent = true
         for stream in streams {

@@ -128,7 +128,9 @@ extension ProcessTransport {
         guard !hasFailed, case .mpi(let job) = mode, let supervisor = scheduler.workers[slot].supervisor else { return }
         let order = FrameEncoder.supervisorOrder(kind, rank: rank)
         // A supervisor that cannot be reached is lost; its lifeline says so.
-        for send in (try? job.communicator.startSend(order, to: supervisor)) ?? [] { abandoned.sends.append(send) }
+        for send in (try? job.communicator.startSend(order, to: supervisor)) ?? [] {
+            operations.abandonedSends.append(send)
+        }
     }
 
     /// Hands the memory limit to whoever watches the workers: rank 0's own watch in the plain
@@ -143,7 +145,9 @@ extension ProcessTransport {
             let order = FrameEncoder.memoryLimit(bytes: limit ?? 0)
             for source in 1..<job.peers.count where !scheduler.workers.lostSupervisors.contains(source) {
                 // A supervisor that cannot be reached is lost; its lifeline says so.
-                for send in (try? job.communicator.startSend(order, to: source)) ?? [] { abandoned.sends.append(send) }
+                for send in (try? job.communicator.startSend(order, to: source)) ?? [] {
+                    operations.abandonedSends.append(send)
+                }
             }
         }
     }

@@ -27,12 +27,8 @@ final class ProcessTransport: WorkerTransport {
     /// Starts the plain start's workers; nil under a launcher, and once starting one failed.
     var recruiter: WorkerRecruiter?
     var channels: [Channel] = []
-    /// Sends in flight, with the slot each goes to.
-    var sends: [(slot: Int, send: PendingSend)] = []
-    /// What MPI was given for workers now lost and never gave back.
-    var abandoned = AbandonedOperations()
-    /// Replies arriving in pieces, by worker slot.
-    var incomingPieces: [Int: IncomingPieces] = [:]
+    /// MPI's sends and receives in flight, and those given up.
+    var operations = MPIOperations()
     var routes = SupervisorRoutes()
     var polling = Polling()
     /// The bits workers that share rings with rank 0 set when they write; nil if it could not
@@ -70,7 +66,7 @@ final class ProcessTransport: WorkerTransport {
     var runsTasksElsewhere: Bool { true }
     var expectsNews: Bool { monotonicNanos() < polling.newsExpectedUntil }
     var holdsOutput: Bool { !blockedChannels.isEmpty }
-    var hasSendsInFlight: Bool { !sends.isEmpty }
+    var hasSendsInFlight: Bool { !operations.sends.isEmpty }
 
     var isSpawning: Bool {
         if case .spawned = mode { return true }
@@ -102,10 +98,14 @@ final class ProcessTransport: WorkerTransport {
                 // A supervisor hands rank 0's frames to the worker the last route frame named.
                 if routes.routeBySource[worker.source] != worker.rank {
                     let route = FrameEncoder.route(rank: worker.rank)
-                    for send in try communicator.startSend(route, to: worker.source) { sends.append((slot, send)) }
+                    for send in try communicator.startSend(route, to: worker.source) {
+                        operations.sends.append((slot, send))
+                    }
                     routes.routeBySource[worker.source] = worker.rank
                 }
-                for send in try communicator.startSend(frame, to: worker.source) { sends.append((slot, send)) }
+                for send in try communicator.startSend(frame, to: worker.source) {
+                    operations.sends.append((slot, send))
+                }
             } catch {
                 throw WorkerUnreachable(description: error.description)
             }
@@ -120,21 +120,21 @@ final class ProcessTransport: WorkerTransport {
     /// Tests the MPI sends in flight and writes what the shared-memory rings take; true when bytes
     /// moved through a ring, so the loop keeps pace with a large transfer instead of sleeping.
     func progressSends(for scheduler: Scheduler) -> Bool {
-        guard !sends.isEmpty || !blockedChannels.isEmpty else { return false }
+        guard !operations.sends.isEmpty || !blockedChannels.isEmpty else { return false }
         var wroteAny = false
         var unreachable: [(slot: Int, error: MPIError)] = []
         var index = 0
-        while index < sends.count {
+        while index < operations.sends.count {
             let complete: Bool
             do {
-                complete = try sends[index].send.isComplete()
+                complete = try operations.sends[index].send.isComplete()
             } catch {
-                unreachable.append((sends[index].slot, error))
+                unreachable.append((operations.sends[index].slot, error))
                 complete = false
             }
             if complete {
-                sends.swapAt(index, sends.count - 1)
-                sends.removeLast()
+                operations.sends.swapAt(index, operations.sends.count - 1)
+                operations.sends.removeLast()
             } else {
                 index += 1
             }
@@ -162,7 +162,9 @@ final class ProcessTransport: WorkerTransport {
     }
 
     func closeLink(to worker: WorkerRecord, slot: Int) {
-        if let incoming = incomingPieces.removeValue(forKey: slot) { abandoned.receives += incoming.cancel() }
+        if let incoming = operations.incomingPieces.removeValue(forKey: slot) {
+            operations.abandonedReceives += incoming.cancel()
+        }
         if case .sharedMemory = channels[worker.channel].link {
             // Whatever it still sends is dropped, even once a replacement holds its slot.
             channels[worker.channel].liveWorkers -= 1
@@ -170,9 +172,9 @@ final class ProcessTransport: WorkerTransport {
             channels[worker.channel].link = .closed
             blockedChannels.remove(worker.channel)
         }
-        sends.removeAll { entry in
+        operations.sends.removeAll { entry in
             guard entry.slot == slot else { return false }
-            abandoned.sends.append(entry.send)
+            operations.abandonedSends.append(entry.send)
             return true
         }
     }
@@ -215,9 +217,14 @@ struct SupervisorRoutes {
     var routeBySource: [Int: Int] = [:]
 }
 
-/// Sends to, and receives from, workers now lost. MPI may never finish them and offers no safe
-/// way to take them back, so their memory is kept for good, and never waited for.
-struct AbandonedOperations {
-    var sends: [PendingSend] = []
-    var receives: [PendingReceive] = []
+/// What rank 0 has handed MPI and not yet seen complete.
+struct MPIOperations {
+    /// Sends in flight, with the slot each goes to.
+    var sends: [(slot: Int, send: PendingSend)] = []
+    /// Replies arriving in pieces, by worker slot.
+    var incomingPieces: [Int: IncomingPieces] = [:]
+    /// Sends to, and receives from, workers now lost. MPI may never finish them and offers no
+    /// safe way to take them back, so their memory is kept for good, and never waited for.
+    var abandonedSends: [PendingSend] = []
+    var abandonedReceives: [PendingReceive] = []
 }
