@@ -7,6 +7,7 @@
 #include <malloc.h>
 #include <spawn.h>
 #include <stdint.h>
+#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <linux/futex.h>
@@ -33,6 +34,30 @@ static inline long clinux_futex_wait(const uint32_t *word, uint32_t expected, lo
 /// futex(FUTEX_WAKE): wakes up to `count` processes waiting on `word`.
 static inline long clinux_futex_wake(const uint32_t *word, int count) {
     return syscall(SYS_futex, word, FUTEX_WAKE, count, (void *)0, (void *)0, 0);
+}
+
+/// epoll, with a 64-bit token per descriptor (struct epoll_event is packed on x86-64, which
+/// Swift does not import): a new epoll descriptor, close-on-exec.
+static inline int clinux_epoll_create(void) { return epoll_create1(EPOLL_CLOEXEC); }
+
+/// Watches `descriptor` for input (level-triggered); `token` comes back when it is readable.
+static inline int clinux_epoll_watch(int epoll, int descriptor, uint64_t token) {
+    struct epoll_event event = { .events = EPOLLIN, .data = { .u64 = token } };
+    return epoll_ctl(epoll, EPOLL_CTL_ADD, descriptor, &event);
+}
+
+/// Stops watching `descriptor` (before it is closed).
+static inline int clinux_epoll_forget(int epoll, int descriptor) {
+    return epoll_ctl(epoll, EPOLL_CTL_DEL, descriptor, (struct epoll_event *)0);
+}
+
+/// Waits up to `milliseconds` for watched descriptors to be readable; writes the tokens of at
+/// most `capacity` of them into `tokens` and returns how many (-1 with errno on failure).
+static inline int clinux_epoll_wait(int epoll, uint64_t *tokens, int capacity, int milliseconds) {
+    struct epoll_event events[256];
+    int count = epoll_wait(epoll, events, capacity < 256 ? capacity : 256, milliseconds);
+    for (int index = 0; index < count; index++) tokens[index] = events[index].data.u64;
+    return count;
 }
 
 /// Heap bytes in use (glibc's mallinfo2: chunks handed out, and blocks mapped on their own). It
