@@ -2,7 +2,7 @@
 """SwiftPool's benchmark suite: the same workloads on SwiftPool, mpi4py.futures, Python's
 ProcessPoolExecutor and a raw MPI ping-pong, run in one go on this machine.
 
-    python3 Benchmarks/run.py            # the full suite (make bench): about 10 minutes on 2 cores
+    python3 Benchmarks/run.py            # the full suite (make bench): about 15 minutes on 2 cores
     python3 Benchmarks/run.py --smoke    # seconds-long sizes, to check that everything still runs
 
 Prints one table (each workload, each system's median figure, its ratio to SwiftPool, and the
@@ -47,12 +47,13 @@ def sizes(smoke):
         return dict(latency=200, throughput=2000, map=20_000, map_chunks=[1000], bandwidth=[1], bandwidth_repeats=2,
                     scaling_tasks=24, scaling_ms=5, idle_seconds=0.5, memory_map=20_000, memory_stream=50_000,
                     recovery_samples=1, recovery_tasks=40, sharing_mb=10, sharing_submits=20, short_tasks=100,
-                    supervised_seconds=0.5, recycling_items=2000, recycling_samples=3)
+                    supervised_seconds=0.5, recycling_items=2000, recycling_samples=3, simulated_workers=[10, 1000],
+                    simulated_tasks=2000)
     return dict(latency=10_000, throughput=100_000, map=1_000_000, map_chunks=[1000, 10_000, 100_000],
                 bandwidth=[1, 16, 256], bandwidth_repeats=10, scaling_tasks=480, scaling_ms=5, idle_seconds=5,
                 memory_map=1_000_000, memory_stream=10_000_000, recovery_samples=5, recovery_tasks=400,
                 sharing_mb=100, sharing_submits=1000, short_tasks=2000, supervised_seconds=3, recycling_items=10_000,
-                recycling_samples=20)
+                recycling_samples=20, simulated_workers=[10, 1000, 10_000, 100_000], simulated_tasks=200_000)
 
 
 def mpirun(processes, command, unbound=False, recovery=False):
@@ -190,7 +191,63 @@ def collect(smoke, repeats, cores):
     replace = ["recycling", "--mode", "replace", "--samples", s["recycling_samples"]]
     add("SwiftPool", medians(swift(2, *replace), repeats))
     add("SwiftPool plain start", medians([BENCH, *map(str, replace), "--workers", "1"], repeats))
+
+    # Rank 0 alone, past this machine: the real scheduler and API over simulated workers.
+    print(f"13. rank 0 over simulated workers: {s['simulated_tasks']:,} tasks of 1 ms", flush=True)
+    for count in s["simulated_workers"]:
+        add("SwiftPool plain start", simulate(count, s["simulated_tasks"]))
+
+    # What one more worker costs rank 0: the slope between two plain starts.
+    small, large = (8, 32) if smoke else (64, 256)
+    print(f"13b. rank 0's descriptors, threads and memory with {small} and {large} workers", flush=True)
+    footprint = {}
+    for count in (small, large):
+        footprint.update(medians([BENCH, "footprint", "--workers", str(count)], 1))
+    per_worker = {}
+    for figure in ("descriptors", "threads", "rssMB"):
+        low, high = footprint.get(f"footprint.{small}workers.{figure}"), footprint.get(f"footprint.{large}workers.{figure}")
+        if low is not None and high is not None:
+            per_worker[f"footprint.perWorker.{figure}"] = (high - low) / (large - small)
+    per_worker["footprint.perWorker.rssKB"] = per_worker.pop("footprint.perWorker.rssMB", float("nan")) * 1024
+    per_worker["footprint.startup.large"] = footprint.get(f"footprint.{large}workers.startupSeconds", float("nan"))
+    add("SwiftPool plain start", per_worker)
+
+    # Real processes, as many as this machine holds: the test suite's nightly size.
+    if not smoke:
+        print("14. 512 workers (plain start) and mpirun -np 257, each losing 5 to SIGKILL mid-map", flush=True)
+        add("SwiftPool", nightly_scale_tests())
     return results
+
+
+def simulate(workers, tasks):
+    """One `SwiftPoolBench simulate` run: its JSON line, as figures named simulate.N.*."""
+    command = [BENCH, "simulate", "--workers", str(workers), "--tasks", str(tasks), "--task-micros", "1000"]
+    started = time.time()
+    completed = subprocess.run(command, cwd=ROOT, env=ENVIRONMENT, capture_output=True, text=True, timeout=1800)
+    print(f"    {time.time() - started:6.1f} s  {' '.join(command)}", flush=True)
+    try:
+        line = json.loads(completed.stdout.strip().splitlines()[-1])
+    except (IndexError, ValueError):
+        FAILURES.append(" ".join(command))
+        sys.stderr.write(f"failed ({completed.returncode}): {' '.join(command)}\n{completed.stdout}\n{completed.stderr}\n")
+        return {}
+    figures = {f"simulate.{workers}.{key}": float(value) for key, value in line.items() if key not in ("workers", "tasks")}
+    figures[f"simulate.{workers}.rank0_cpu_us_per_task"] = line["rank0_cpu_seconds_per_task"] * 1e6
+    return figures
+
+
+def nightly_scale_tests():
+    """Runs the test suite's nightly scale test (skipped by a plain `swift test`); 1 if it passed."""
+    command = ["swift", "test", "--filter", "ScaleTests"]
+    started = time.time()
+    completed = subprocess.run(command, cwd=ROOT, env=dict(ENVIRONMENT, SWIFTPOOL_NIGHTLY="1"), capture_output=True,
+                               text=True, timeout=3600)
+    print(f"    {time.time() - started:6.1f} s  SWIFTPOOL_NIGHTLY=1 {' '.join(command)}", flush=True)
+    passed = completed.returncode == 0 and "nightly" in completed.stdout
+    if not passed:
+        FAILURES.append("SWIFTPOOL_NIGHTLY=1 " + " ".join(command))
+        sys.stderr.write(completed.stdout[-4000:] + completed.stderr[-4000:])
+    return {"scale.nightly.passed": 1.0 if passed else 0.0}
 
 
 # (workload, figure, unit, higher is better)
@@ -223,6 +280,22 @@ def rows(results, smoke, cores):
         ("12. map, maxTasksPerWorker 100 against none", "recycling.map.slowdown", "ratio", False),
         ("12. last task → replacement's first task", "recycling.replaceMs", "ms", False),
     ]
+    for count in s["simulated_workers"]:
+        table += [
+            (f"13. simulated, {count:,} workers: rate", f"simulate.{count}.tasks_per_second", "tasks/s", True),
+            (f"13. simulated, {count:,} workers: rank 0 CPU/task", f"simulate.{count}.rank0_cpu_us_per_task", "µs",
+             False),
+            (f"13. simulated, {count:,} workers: bytes/worker", f"simulate.{count}.rank0_bytes_per_worker", "B", False),
+        ]
+    small, large = (8, 32) if smoke else (64, 256)
+    table += [
+        (f"13b. rank 0 descriptors per worker ({small} → {large})", "footprint.perWorker.descriptors", "count", False),
+        (f"13b. rank 0 threads per worker ({small} → {large})", "footprint.perWorker.threads", "count", False),
+        (f"13b. rank 0 resident memory per worker ({small} → {large})", "footprint.perWorker.rssKB", "KB", False),
+        (f"13b. start-up to a ready pool, {large} workers", "footprint.startup.large", "s", False),
+    ]
+    if not smoke:
+        table.append(("14. 512 + 256 workers, 5 killed each (1 = passed)", "scale.nightly.passed", "", True))
     return table
 
 
@@ -252,6 +325,16 @@ def targets(results, smoke, cores):
     check("a dead worker noticed within 1 s", lambda: swift["recovery.detectMs"] < 1000)
     check("a supervisor < 1 % of a core while its worker runs a long task", lambda: swift["supervisor.cpu"] < 1)
     check("plain start latency ≤ 1.2× mpirun's", lambda: plain["latency.median"] / swift["latency.median"] <= 1.2)
+    simulated = s["simulated_workers"]
+    large = [count for count in simulated if count >= 10_000]
+    for count in large:
+        check(f"simulated rate at {count:,} workers ≥ 0.8× the rate at 10",
+              lambda count=count: plain[f"simulate.{count}.tasks_per_second"] >= 0.8 * plain["simulate.10.tasks_per_second"])
+    for count in simulated:
+        check(f"rank 0 holds ≤ 16 KiB per simulated worker at {count:,}",
+              lambda count=count: plain[f"simulate.{count}.rank0_bytes_per_worker"] <= 16 * 1024)
+    if not smoke:
+        check("the nightly scale test passed (512 workers; mpirun -np 257)", lambda: swift["scale.nightly.passed"] == 1)
     check("plain start unchunked throughput ≥ 0.9× mpirun's",
           lambda: plain["throughput.tasks"] / swift["throughput.tasks"] >= 0.9)
     return checks

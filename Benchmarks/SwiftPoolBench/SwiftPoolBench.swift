@@ -19,5 +19,6 @@ struct SwiftPoolBench: ParsableCommand {
         subcommands: [
             Latency.self, Throughput.self, MapThroughput.self, Bandwidth.self, Scaling.self, Idle.self, Memory.self,
             Startup.self, Recovery.self, Sharing.self, SupervisorCPU.self, Recycling.self, Simulate.self,
+            Footprint.self,
         ])
 }
