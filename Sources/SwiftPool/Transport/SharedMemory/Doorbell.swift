@@ -85,16 +85,19 @@ final class Doorbell: @unchecked Sendable {
 
     /// Takes the bits set among the first `slots` slots, clearing them, and calls `body` with each
     /// slot rung.
-    func takeRung(among slots: Int, _ body: (Int) -> Void) {
+    func takeRung(among slots: Int, _ body: (Int) throws -> Void) rethrows {
         let summaries = min(Self.summaryCount, (min(slots, Self.capacity) + 4095) / 4096)
         for index in 0..<summaries {
+            // A load first: rank 0 looks on every pass, and an exchange would take the line from
+            // the workers that ring it even when nothing is there.
+            guard summary[index].load(ordering: .relaxed) != 0 else { continue }
             var marked = summary[index].exchange(0, ordering: .acquiring)
             while marked != 0 {
                 let word = index << 6 | marked.trailingZeroBitCount
                 marked &= marked - 1
                 var bits = words[word].exchange(0, ordering: .acquiring)
                 while bits != 0 {
-                    body(word << 6 | bits.trailingZeroBitCount)
+                    try body(word << 6 | bits.trailingZeroBitCount)
                     bits &= bits - 1
                 }
             }

@@ -12,11 +12,10 @@ extension ProcessTransport {
         }
         let now = monotonicNanos()
         if let doorbell, scheduler.workers.counts.starting == 0, now < polling.nextSweep {
-            var rung: [Int] = []
-            doorbell.takeRung(among: scheduler.workers.count) { rung.append($0) }
-            for slot in rung where slot < scheduler.workers.count {
+            try doorbell.takeRung(among: scheduler.workers.count) { slot in
+                guard slot < scheduler.workers.count, scheduler.workers[slot].isAlive else { return }
                 let channel = scheduler.workers[slot].channel
-                guard scheduler.workers[slot].isAlive, case .sharedMemory = channels[channel].link else { continue }
+                guard case .sharedMemory = channels[channel].link else { return }
                 if try receive(on: channel, for: scheduler) { progressed = true }
             }
         } else {
