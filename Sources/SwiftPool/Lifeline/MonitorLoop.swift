@@ -61,7 +61,8 @@ final class MonitorLoop {
 
     /// A stranger must show the secret within this long.
     private static let helloNanos: UInt64 = 2_000_000_000
-    /// Unproven connections kept at once; beyond this the oldest is dropped.
+    /// Unproven connections kept at once beyond the supervisors still expected; past this the
+    /// oldest is dropped.
     private static let maximumStrangers = 64
 
     init(
@@ -172,7 +173,11 @@ final class MonitorLoop {
     private func acceptNewcomers() {
         for listener in listeners {
             while let descriptor = TCPSocket.accept(from: listener) {
-                if strangers.count >= Self.maximumStrangers { closeWatched(strangers.removeFirst().descriptor) }
+                // Supervisors still expected may all be connecting at once (257 processes starting
+                // on a few cores send their hellos late): room for each of them, and 64 more.
+                if strangers.count >= Self.maximumStrangers + expected.count {
+                    closeWatched(strangers.removeFirst().descriptor)
+                }
                 strangers.append(Stranger(descriptor: descriptor, deadline: monotonicNanos() &+ Self.helloNanos))
                 watch(descriptor, .stranger, UInt64(UInt32(bitPattern: descriptor)))
             }

@@ -21,7 +21,7 @@ enum TCPSocket {
                     }
                 }
             }
-            try systemCall("listen") { Glibc.listen(descriptor, 128) }
+            try systemCall("listen") { Glibc.listen(descriptor, SOMAXCONN) }
             return (descriptor, try localEndpoint(of: descriptor))
         } catch {
             close(descriptor)
