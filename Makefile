@@ -3,7 +3,8 @@
 #                started on its own, the program spawns one worker per core)
 #   make test    the whole test suite (unit tests and real mpirun jobs)
 #   make bench   the benchmark suite beside mpi4py.futures, ProcessPoolExecutor and raw MPI
-#                (about 8 minutes on 2 cores); make bench-smoke runs it with tiny sizes
+#                (about 12 minutes on 2 cores, with the nightly scale tests and the scheduler
+#                over simulated workers); make bench-smoke runs it with tiny sizes
 #   make docs    the DocC documentation (warnings are errors), offline, through swift-docc-plugin
 #   make doc-snippets  type-checks every ```swift block of the README, DocC and doc comments
 #                (run by make test after the build)

@@ -2,7 +2,7 @@
 """SwiftPool's benchmark suite: the same workloads on SwiftPool, mpi4py.futures, Python's
 ProcessPoolExecutor and a raw MPI ping-pong, run in one go on this machine.
 
-    python3 Benchmarks/run.py            # the full suite (make bench): about 15 minutes on 2 cores
+    python3 Benchmarks/run.py            # the full suite (make bench): about 12 minutes on 2 cores
     python3 Benchmarks/run.py --smoke    # seconds-long sizes, to check that everything still runs
 
 Prints one table (each workload, each system's median figure, its ratio to SwiftPool, and the
