@@ -226,6 +226,9 @@ final class PoolRuntime: Sendable {
                 tell(.failed(mismatch))
                 return
             }
+            // A launcher ends the whole job when a process exits with an error: this rank waits,
+            // so that rank 0's program can report the error (naming this rank) before it does.
+            sleepNanos(2_000_000_000)
             exitSupervisor(code: 1)
         }
         if rank == 0 {
