@@ -1,6 +1,7 @@
 import Testing
 
 @testable import SwiftPool
+@testable import SwiftPoolFuzz
 
 /// The worker table alone, no process: the index of free workers and the counts agree with the
 /// records however they change, and picking a worker finds the least busy ready one.
@@ -51,7 +52,8 @@ struct WorkerTableTests {
 
     @Test("after 20,000 random changes the index and counts match a recount of the records")
     func randomChangesAgree() {
-        var generator = SplitMix(seed: 19)
+        // Seeded (the fuzzer's SplitMix64), so a failure can be replayed.
+        var generator = SeededGenerator(seed: 19)
         let maxLoad = 4
         var table = WorkerTable(maxLoad: maxLoad)
         let phases: [WorkerRecord.Phase] = [.starting, .initializing, .ready, .retiring, .retired, .lost]
@@ -76,18 +78,5 @@ struct WorkerTableTests {
         #expect(table.counts.starting == table.count { $0.phase == .starting })
         #expect(table.counts.alive == table.count(where: \.isAlive))
         #expect(table.counts.aliveNotReplaced == table.count { $0.isAlive && !$0.history.isReplaced })
-    }
-}
-
-/// A small seeded generator, so a failure can be replayed.
-struct SplitMix: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

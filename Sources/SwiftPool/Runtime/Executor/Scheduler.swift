@@ -215,7 +215,7 @@ final class Scheduler {
             case .bootup(let id, let done):
                 bootingPools.append((id, done))
             case .lifeline(let event):
-                (transport as? ProcessTransport)?.handle(event, for: self)
+                transport.handle(event, for: self)
             case .workerEnded(let rank, let end):
                 workerEnded(rank: rank, end: end)
             case .interrupt(let signal):

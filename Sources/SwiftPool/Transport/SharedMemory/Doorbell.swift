@@ -42,21 +42,11 @@ final class Doorbell: @unchecked Sendable {
     /// Rank 0's doorbell: new memory, every bit clear (its pages are the kernel's zero pages until
     /// a worker rings).
     static func create() throws(SystemCallError) -> Doorbell {
-        var descriptor: Int32 = -1
-        for _ in 0..<8 {
-            let name = "/swiftpool-bell-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-            descriptor = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if descriptor >= 0 {
-                shm_unlink(name)
-                break
-            }
-            guard errno == EEXIST else { break }
-        }
-        guard descriptor >= 0 else { throw SystemCallError(call: "shm_open", code: errno) }
-        guard ftruncate(descriptor, off_t(size)) == 0, let base = map(descriptor) else {
+        let (descriptor, _) = try SharedMemoryFile.create(size: size, keepingName: false)
+        guard let base = map(descriptor) else {
             let code = errno
             close(descriptor)
-            throw SystemCallError(call: "ftruncate or mmap", code: code)
+            throw SystemCallError(call: "mmap", code: code)
         }
         return Doorbell(base: base, descriptor: descriptor)
     }

@@ -30,24 +30,7 @@ final class SharedChannelMemory: @unchecked Sendable {
     /// the file is unlinked at once (Glibc's module does not offer `memfd_create`): only the
     /// descriptor, which the worker inherits, reaches it.
     static func create(keepingName: Bool = false) throws(SystemCallError) -> SharedChannelMemory {
-        var descriptor: Int32 = -1
-        var kept: String?
-        for _ in 0..<8 {
-            let name = "/swiftpool-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
-            descriptor = shm_open(name, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if descriptor >= 0 {
-                if keepingName { kept = name } else { shm_unlink(name) }
-                break
-            }
-            guard errno == EEXIST else { break }
-        }
-        guard descriptor >= 0 else { throw SystemCallError(call: "shm_open", code: errno) }
-        guard ftruncate(descriptor, off_t(size)) == 0 else {
-            let code = errno
-            close(descriptor)
-            if let kept { shm_unlink(kept) }
-            throw SystemCallError(call: "ftruncate", code: code)
-        }
+        let (descriptor, kept) = try SharedMemoryFile.create(size: size, keepingName: keepingName)
         let memory = try SharedChannelMemory(descriptor: descriptor, initialize: true)
         memory.name = kept
         return memory

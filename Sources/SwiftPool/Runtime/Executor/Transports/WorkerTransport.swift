@@ -64,6 +64,13 @@ protocol WorkerTransport: AnyObject {
     /// Sends every worker still alive its stop and waits a few seconds at most for the sends;
     /// returns whether the job can end cleanly (with `MPI_Finalize`).
     func stopWorkers(interrupted: Bool, for scheduler: Scheduler) -> Bool
+    /// News from the lifeline monitor: a supervisor connected, is lost, or nudged about news.
+    func handle(_ event: LifelineEvent, for scheduler: Scheduler)
+}
+
+extension WorkerTransport {
+    /// Only worker processes under a launcher have lifelines.
+    func handle(_ event: LifelineEvent, for scheduler: Scheduler) {}
 }
 
 /// A worker could not be reached: a send or receive with it failed.
